@@ -1,0 +1,82 @@
+/** What a scenario is, and the plumbing every scenario shares. */
+import type { RawClient } from './clients.ts';
+import { ServerProcess, type ServerKind, type Target, type TargetName } from './servers.ts';
+
+/** A figure, or a string where there is none ("n/a (no durable ack)", "skipped: ..."). */
+export type Value = number | string;
+
+export interface Metric {
+  key: string;
+  label: string;
+  /** The issue's target for Scrawl, printed beside the figures. */
+  target?: string;
+  /** Ratios make no sense for some rows (counts, booleans): set false to leave them out. */
+  ratio?: boolean;
+}
+
+export interface Options {
+  /** Seconds of measured load per phase (fan-out, CPU); the issue's protocol is ~10 s. */
+  durationS: number;
+  /** Kill -9 rounds for the durability scenario (the issue asks for at least 10). */
+  rounds: number;
+  /** Clients for the idle-memory scenario (2,000 unless the fd limit forces fewer). */
+  idleClients: number;
+}
+
+export interface Context extends Options {
+  /** Observations worth a human's attention (disconnects, errors in server logs, partial syncs). */
+  note(target: Target | string, text: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  targets: TargetName[];
+  metrics: Metric[];
+  run(target: Target, ctx: Context): Promise<Record<string, Value>>;
+  /** Rows for servers the scenario cannot measure by design (anchors in the durability scenario). */
+  fixed?: Partial<Record<TargetName, Record<string, Value>>>;
+}
+
+/**
+ * Starts a fresh server for one measurement, hands it over, and always stops it. Afterwards it reports what a
+ * reader of the figures should know: a server that died under load, and what it wrote to its log (Scrawl runs at
+ * LOG_LEVEL=warn, so anything it logs is a warning or worse).
+ */
+export async function withServer<T>(
+  kind: ServerKind,
+  target: Target,
+  ctx: Context,
+  fn: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = await ServerProcess.start(kind);
+  try {
+    return await fn(server);
+  } finally {
+    if (!server.alive) ctx.note(target, `server process exited unexpectedly (${server.child.exitCode ?? server.child.signalCode})`);
+    await server.stop();
+    reportLog(server, target, ctx);
+  }
+}
+
+export function reportLog(server: ServerProcess, target: Target, ctx: Context): void {
+  const lines = server.logText().split('\n').filter((line) => line.trim() !== '' && !/listening on|running at/.test(line));
+  if (lines.length === 0) return;
+  const shown = lines.slice(0, 3).map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line));
+  ctx.note(target, `server log has ${lines.length} line(s), e.g.:\n      ${shown.join('\n      ')}`);
+}
+
+/** Notes clients whose socket closed or errored although the scenario had not closed it yet. */
+export function noteDisconnects(clients: readonly RawClient[], target: Target, ctx: Context, phase: string): number {
+  const lost = clients.filter((c) => c.closeCode !== undefined || c.error !== undefined);
+  if (lost.length > 0) {
+    const byReason = new Map<string, number>();
+    for (const c of lost) {
+      const reason = c.error ? c.error.message : `close ${c.closeCode} ${c.closeReason}`.trim();
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    }
+    const summary = [...byReason].map(([reason, n]) => `${n} x ${reason}`).join('; ');
+    ctx.note(target, `${phase}: ${lost.length} of ${clients.length} clients lost their connection (${summary})`);
+  }
+  return lost.length;
+}

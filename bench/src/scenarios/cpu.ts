@@ -1,0 +1,183 @@
+/**
+ * Relay cost: 20 rooms x 10 clients, 2 writers per room at 30 updates/s each; then the same with every writer also
+ * sending its cursor (awareness) at 10 Hz.
+ *
+ * Server CPU is utime+stime of the server process from /proc/<pid>/stat over the measured window (clock ticks,
+ * CLK_TCK per second; at ~10 s and tens of % CPU the 10 ms tick is well under 1 % of the figure). It is divided by
+ * the messages the clients actually received in the same window (relayed updates and awareness, counted at the
+ * sockets): a server that merges or drops messages is charged for the ones it delivered, not for those it was
+ * asked to relay. Every server here also echoes an update to its sender, and those echoes are counted as delivered.
+ * Both phases run on one server process, baseline first, each after a 2 s warm-up, so the "rise" compares like
+ * with like. Readers also decode send stamps so the latency under this load (and its rise with cursors) is shown.
+ */
+import * as Y from 'yjs';
+import { closeAll, connectMany, encodeAwareness, RawClient } from '../clients.ts';
+import { readStamps, stamp } from '../docs.ts';
+import { noteDisconnects, withServer, type Scenario } from '../scenario.ts';
+import type { ServerProcess, Target } from '../servers.ts';
+import { percentile, sleep } from '../stats.ts';
+
+const ROOMS = 20;
+const CLIENTS_PER_ROOM = 10;
+const WRITERS_PER_ROOM = 2;
+const UPDATES_PER_S = 30;
+const CURSORS_PER_S = 10;
+const WARMUP_MS = 2_000;
+
+interface Writer {
+  client: RawClient;
+  doc: Y.Doc;
+  cursorClock: number;
+}
+
+interface Phase {
+  cpuPct: number;
+  usPerMsg: number;
+  msgsPerS: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Runs writers on independent timers, each started at a random phase so the 40 writers do not fire in lockstep
+ * (real users do not), until stop() is called.
+ */
+function drive(writers: Writer[], withCursors: boolean): () => void {
+  let stopped = false;
+  const pending = new Set<NodeJS.Timeout>();
+  const periodicAtRate = (ratePerS: number, tick: () => void) => {
+    const periodMs = 1000 / ratePerS;
+    const start = performance.now() + Math.random() * periodMs;
+    let i = 0;
+    const next = () => {
+      // Scheduled against the loop's start, not the previous tick, so timer drift does not lower the rate.
+      const timer = setTimeout(() => {
+        pending.delete(timer);
+        if (stopped) return;
+        tick();
+        i++;
+        next();
+      }, Math.max(0, start + i * periodMs - performance.now()));
+      pending.add(timer);
+    };
+    next();
+  };
+  for (const writer of writers) {
+    periodicAtRate(UPDATES_PER_S, () => stamp(writer.doc, `w${writer.doc.clientID}`));
+    if (withCursors) {
+      periodicAtRate(CURSORS_PER_S, () => {
+        writer.cursorClock++;
+        const x = Math.round(Math.random() * 1600);
+        const y = Math.round(Math.random() * 900);
+        writer.client.sendAwareness(encodeAwareness(writer.doc.clientID, writer.cursorClock, {
+          user: { name: `writer ${writer.doc.clientID}`, color: '#e03131' },
+          cursor: { x, y, type: 'default', rotation: 0 },
+        }));
+      });
+    }
+  }
+  return () => {
+    stopped = true;
+    for (const timer of pending) clearTimeout(timer);
+    pending.clear();
+  };
+}
+
+async function measurePhase(
+  server: ServerProcess,
+  clients: RawClient[],
+  writers: Writer[],
+  withCursors: boolean,
+  latency: { samples: number[]; recordFrom: number },
+  durationS: number,
+): Promise<Phase> {
+  const stop = drive(writers, withCursors);
+  try {
+    await sleep(WARMUP_MS);
+    latency.samples.length = 0;
+    latency.recordFrom = performance.now();
+    const delivered0 = clients.reduce((sum, c) => sum + c.delivered, 0);
+    const cpu0 = server.cpuSeconds();
+    const t0 = performance.now();
+    await sleep(durationS * 1000);
+    const cpu1 = server.cpuSeconds();
+    const t1 = performance.now();
+    const delivered = clients.reduce((sum, c) => sum + c.delivered, 0) - delivered0;
+    latency.recordFrom = Number.POSITIVE_INFINITY;
+    const cpuS = cpu1 - cpu0;
+    const wallS = (t1 - t0) / 1000;
+    return {
+      cpuPct: (100 * cpuS) / wallS,
+      usPerMsg: (cpuS * 1e6) / delivered,
+      msgsPerS: delivered / wallS,
+      p50: percentile(latency.samples, 50),
+      p99: percentile(latency.samples, 99),
+    };
+  } finally {
+    stop();
+    await sleep(300); // let in-flight messages land before the next phase or the close
+  }
+}
+
+export const cpu: Scenario = {
+  name: 'cpu',
+  title: `relay cost: ${ROOMS} rooms x ${CLIENTS_PER_ROOM} clients, ${WRITERS_PER_ROOM} writers/room at ${UPDATES_PER_S}/s; then + cursors at ${CURSORS_PER_S} Hz`,
+  targets: ['scrawl-sync', 'scrawl-yjs', 'yws', 'hp', 'hp-level'],
+  metrics: [
+    { key: 'usPerMsg', label: 'CPU µs / delivered msg', target: '<= 32 µs (best anchor), aim 16' },
+    { key: 'cpuPct', label: 'server CPU (%)' },
+    { key: 'msgsPerS', label: 'delivered msgs/s', ratio: false },
+    { key: 'p50', label: 'latency p50 (ms)' },
+    { key: 'p99', label: 'latency p99 (ms)' },
+    { key: 'cursorCpuPct', label: '+cursors: server CPU (%)' },
+    { key: 'cursorRise', label: '+cursors: CPU rise (%)', target: '<= 25 %' },
+    { key: 'cursorUsPerMsg', label: '+cursors: CPU µs / msg' },
+    { key: 'cursorP50', label: '+cursors: p50 (ms)' },
+    { key: 'cursorP99', label: '+cursors: p99 (ms)' },
+  ],
+  async run(target: Target, ctx) {
+    return withServer(target.kind, target, ctx, async (server) => {
+      const latency = { samples: [] as number[], recordFrom: Number.POSITIVE_INFINITY };
+      const writers: Writer[] = [];
+      const clients = await connectMany(ROOMS * CLIENTS_PER_ROOM, (i) => {
+        const room = `cpu-${Math.floor(i / CLIENTS_PER_ROOM)}`;
+        const isWriter = i % CLIENTS_PER_ROOM < WRITERS_PER_ROOM;
+        const doc = isWriter ? new Y.Doc() : undefined;
+        const client = new RawClient({
+          protocol: target.protocol,
+          url: target.url(server.port, room),
+          room,
+          doc,
+          onUpdate: isWriter ? undefined : (update, at) => {
+            if (at < latency.recordFrom) return;
+            for (const sentAt of readStamps(update)) if (sentAt >= latency.recordFrom) latency.samples.push(at - sentAt);
+          },
+        });
+        if (doc) {
+          doc.on('update', (update: Uint8Array) => client.sendUpdate(update));
+          writers.push({ client, doc, cursorClock: 0 });
+        }
+        return client;
+      });
+      try {
+        const base = await measurePhase(server, clients, writers, false, latency, ctx.durationS);
+        const cursors = await measurePhase(server, clients, writers, true, latency, ctx.durationS);
+        noteDisconnects(clients, target, ctx, 'relay cost');
+        return {
+          usPerMsg: base.usPerMsg,
+          cpuPct: base.cpuPct,
+          msgsPerS: base.msgsPerS,
+          p50: base.p50,
+          p99: base.p99,
+          cursorCpuPct: cursors.cpuPct,
+          cursorRise: (100 * (cursors.cpuPct - base.cpuPct)) / base.cpuPct,
+          cursorUsPerMsg: cursors.usPerMsg,
+          cursorP50: cursors.p50,
+          cursorP99: cursors.p99,
+        };
+      } finally {
+        await closeAll(clients);
+      }
+    });
+  },
+};
