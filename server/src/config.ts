@@ -1,0 +1,109 @@
+/**
+ * The only reader of `process.env`. Every variable is validated here and a bad one stops the process at start with a
+ * message naming it, instead of surfacing later as a confusing failure. INTERFACE.md and `.env.example` list them.
+ */
+
+/** The validated configuration of one server process. */
+export interface Config {
+  /** PORT, default 1234: the one HTTP + WebSocket port. */
+  port: number;
+  /** HOST, default 0.0.0.0: the bind address. */
+  host: string;
+  /** DATA_DIR, default ./data: the LevelDB directory (the embedded default store). */
+  dataDir: string;
+  /** DATABASE_URL, unset by default: use PostgreSQL as the store instead of LevelDB. */
+  databaseUrl: string | null;
+  /** REDIS_URL, unset by default: relay updates and awareness between instances through Redis. */
+  redisUrl: string | null;
+  /** AUTH_SECRET, unset by default: when set, every connection and API call needs an HS256 token signed with it. */
+  authSecret: string | null;
+  /** ALLOWED_ORIGINS, unset = any: the Origin allow-list for WebSocket upgrades and the API. */
+  allowedOrigins: string[] | null;
+  /** MAX_MESSAGE_BYTES, default 16 MiB: the largest accepted WebSocket message; larger ones close with 1009. */
+  maxMessageBytes: number;
+  /** TLS_CERT_FILE and TLS_KEY_FILE, unset by default: serve https/wss directly. Both or neither. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** TLDRAW_LICENSE_KEY, unset by default: handed to the canvas at runtime. */
+  tldrawLicenseKey: string | null;
+  /** LOG_LEVEL, default info: the pino level. */
+  logLevel: string;
+  /** HEARTBEAT_MS, default 15000: how often sockets are pinged; a peer silent for two periods is dropped. */
+  heartbeatMs: number;
+}
+
+/** Thrown for a missing or malformed variable; the message names it. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates the configuration from `env` (defaults to `process.env`). Throws {@link ConfigError}. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const text = (name: string): string | null => {
+    const value = env[name]?.trim();
+    return value ? value : null;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = text(name);
+    if (raw === null) return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+    return value;
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = text(name);
+    if (raw === null) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'not a valid URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
+    }
+    return raw;
+  };
+
+  const logLevel = text('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+
+  const certFile = text('TLS_CERT_FILE');
+  const keyFile = text('TLS_KEY_FILE');
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+
+  const authSecret = text('AUTH_SECRET');
+  if (authSecret !== null && authSecret.length < 32) {
+    throw new ConfigError('AUTH_SECRET', 'must be at least 32 characters (256 bits for HS256)');
+  }
+
+  const origins = text('ALLOWED_ORIGINS');
+  const allowedOrigins = origins === null ? null : origins.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of allowedOrigins ?? []) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) {
+      throw new ConfigError('ALLOWED_ORIGINS', `"${origin}" is not an origin like https://example.com`);
+    }
+  }
+
+  return {
+    port: integer('PORT', 1234, 0, 65535),
+    host: text('HOST') ?? '0.0.0.0',
+    dataDir: text('DATA_DIR') ?? './data',
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    authSecret,
+    allowedOrigins,
+    maxMessageBytes: integer('MAX_MESSAGE_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    tls: certFile && keyFile ? { certFile, keyFile } : null,
+    tldrawLicenseKey: text('TLDRAW_LICENSE_KEY'),
+    logLevel,
+    heartbeatMs: integer('HEARTBEAT_MS', 15_000, 100, 3_600_000),
+  };
+}

@@ -1,0 +1,78 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hocuspocus } from '@hocuspocus/server';
+import * as Y from 'yjs';
+import { isValidRoomId } from '../rooms.ts';
+
+/** What the HTTP routes need from the rest of the server. */
+export interface RouteContext {
+  hocuspocus: Hocuspocus;
+  /** True once the store is open and until draining starts. */
+  isReady: () => boolean;
+}
+
+/** Sends a JSON body with `status`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+const ROOM_STATE = /^\/api\/rooms\/([^/]+)\/state$/;
+
+/**
+ * Serves the HTTP API. Returns false when no route matched, so the caller can try the next handler (the web app).
+ */
+export async function handleApiRequest(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): Promise<boolean> {
+  const url = URL.parse(req.url ?? '/', 'http://localhost');
+  if (!url) {
+    sendJson(res, 400, { error: 'unreadable URL' });
+    return true;
+  }
+  if (url.pathname === '/healthz') {
+    if (ctx.isReady()) sendJson(res, 200, { status: 'ok' });
+    else sendJson(res, 503, { status: 'unavailable' });
+    return true;
+  }
+  const state = ROOM_STATE.exec(url.pathname);
+  if (state) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, { error: 'method not allowed' });
+      return true;
+    }
+    const room = safeDecode(state[1]);
+    if (!isValidRoomId(room)) {
+      sendJson(res, 400, { error: 'room ids match ^[A-Za-z0-9_-]{1,64}$' });
+      return true;
+    }
+    const update = await readRoomState(ctx.hocuspocus, room);
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'content-length': update.byteLength,
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : update);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The room's whole state as one update, from the live document (loading it from the store through Hocuspocus if no
+ * one is connected, and letting it unload again).
+ */
+export async function readRoomState(hocuspocus: Hocuspocus, room: string): Promise<Uint8Array> {
+  const connection = await hocuspocus.openDirectConnection(room, {});
+  try {
+    return Y.encodeStateAsUpdate(connection.document!);
+  } finally {
+    await connection.disconnect();
+  }
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}

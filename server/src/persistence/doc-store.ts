@@ -1,0 +1,57 @@
+/**
+ * Where rooms live when no one is connected. A room is stored as a snapshot (its merged state) plus an append-only log
+ * of the updates that arrived after it. The server appends every update before acknowledging it, and compacts the log
+ * into the snapshot in the background. Implementations: LevelDB (the embedded default), PostgreSQL (shared by several
+ * instances) and memory (tests). One contract suite (server/test/store-contract.ts) runs against each.
+ */
+export interface DocStore {
+  /** A short name for logs and metrics: `leveldb`, `postgres`, `memory`. */
+  readonly kind: string;
+
+  /** Opens the store. Rejects with an error naming the resource when it cannot be used (locked directory, bad URL). */
+  open(): Promise<void>;
+
+  /**
+   * The room's stored updates in the order to apply them: the snapshot first (if any), then the log. An empty array
+   * when nothing is stored. Applying them all to an empty Y.Doc gives the room's state.
+   */
+  load(room: string): Promise<Uint8Array[]>;
+
+  /**
+   * Appends one update to the room's log. Resolves only once the update is durable (survives a crash of this
+   * process). Appends made in the same tick are written together (group commit); appends of one caller keep their
+   * order.
+   */
+  append(room: string, update: Uint8Array): Promise<void>;
+
+  /**
+   * Merges the room's snapshot and the log entries present when the call starts into a new snapshot, atomically:
+   * a crash leaves either the old snapshot and log or the new snapshot and the shorter log, never a mix that loses or
+   * doubles an update. Updates appended meanwhile stay in the log. Safe to call concurrently.
+   */
+  compact(room: string): Promise<void>;
+
+  /** Figures about the room's stored form, for compaction decisions and the inspector. */
+  stats(room: string): Promise<RoomStoreStats>;
+
+  /** Finishes pending writes and releases the store. */
+  close(): Promise<void>;
+}
+
+/** The stored form of one room. */
+export interface RoomStoreStats {
+  /** Bytes in the snapshot (0 when there is none). */
+  snapshotBytes: number;
+  /** Updates in the log, not yet compacted. */
+  logEntries: number;
+  /** Bytes in the log. */
+  logBytes: number;
+}
+
+/** Thrown by `open()` when the store cannot be used; the message says what to do. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,7 @@
+/** What a room id may look like (INTERFACE.md): anything else is refused before a document exists. */
+export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** True when `room` is a valid room id. */
+export function isValidRoomId(room: unknown): room is string {
+  return typeof room === 'string' && ROOM_ID_PATTERN.test(room);
+}

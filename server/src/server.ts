@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Extension, Hocuspocus } from '@hocuspocus/server';
+import { CloseCode } from './close-codes.ts';
+import { handleApiRequest, sendJson } from './http/routes.ts';
+import { silentLogger, type Logger } from './log.ts';
+import type { DocStore } from './persistence/doc-store.ts';
+import { PersistenceExtension } from './persistence/persistence-extension.ts';
+import { createHocuspocus } from './sync/hocuspocus.ts';
+import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
+
+/** Options of {@link createScrawlServer}. Only `store` is required. */
+export interface ScrawlServerOptions {
+  /** Where rooms are kept. The server opens it in `start()` and closes it in `stop()`. */
+  store: DocStore;
+  /** Structured logger; silent by default. */
+  logger?: Logger;
+  /** Largest accepted WebSocket message in bytes, default 16 MiB; larger ones close with 1009. */
+  maxMessageBytes?: number;
+  /** Heartbeat period in milliseconds, default 15000; a peer silent for a whole period after a ping is dropped. */
+  heartbeatMs?: number;
+  /** Compact a room's log after this many appends, default 500. */
+  compactAfterUpdates?: number;
+  /** Extra Hocuspocus extensions (auth, scale-out), consulted before persistence. */
+  extensions?: Extension[];
+}
+
+/** A running (or ready to run) Scrawl server. */
+export interface ScrawlServer {
+  /** The Hocuspocus instance that owns the live documents. */
+  readonly hocuspocus: Hocuspocus;
+  /** The store behind it. */
+  readonly store: DocStore;
+  /** Opens the store; until then /healthz answers 503 and upgrades are refused. */
+  start(): Promise<void>;
+  /** Opens the store and listens on its own HTTP server; resolves with the bound address (port 0 picks a free one). */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Adds Scrawl's routes and WebSocket endpoints to an existing HTTP server (for embedding the server as a library). */
+  attach(server: HttpServer): void;
+  /** The request handler, for mounting under another framework: answers Scrawl's routes, 404 for the rest. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+  /** The upgrade handler: returns false when the path is not one of Scrawl's WebSocket endpoints. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * Graceful stop: stop accepting, close every socket with 1001, wait for every room's writes and unload, close the
+   * store. Resolves when done; safe to call twice.
+   */
+  stop(): Promise<void>;
+}
+
+/** Builds a Scrawl server: the HTTP API, both WebSocket endpoints and persistence around one Hocuspocus instance. */
+export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
+  const log = options.logger ?? silentLogger;
+  const store = options.store;
+  const persistence = new PersistenceExtension({ store, log, compactAfterUpdates: options.compactAfterUpdates });
+  const hocuspocus = createHocuspocus({ extensions: [...(options.extensions ?? []), persistence] });
+  const sockets = new SocketServer({
+    hocuspocus,
+    log,
+    maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+  });
+  let state: 'created' | 'starting' | 'ready' | 'draining' | 'stopped' = 'created';
+  let started: Promise<void> | null = null;
+  let stopped: Promise<void> | null = null;
+  const ownServers: HttpServer[] = [];
+
+  const start = () => {
+    started ??= (async () => {
+      state = 'starting';
+      await store.open();
+      state = 'ready';
+      log.info({ store: store.kind }, 'store open');
+    })();
+    return started;
+  };
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
+    handleApiRequest(req, res, { hocuspocus, isReady: () => state === 'ready' })
+      .then((handled) => {
+        if (!handled) sendJson(res, 404, { error: 'not found' });
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error, url: req.url }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+      });
+  };
+
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    if (state !== 'ready') {
+      refuseUpgrade(socket, 503, 'Service Unavailable', 'starting or shutting down');
+      return true;
+    }
+    return sockets.handleUpgrade(req, socket, head);
+  };
+
+  const attach = (server: HttpServer) => {
+    server.on('request', handleRequest);
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'Not Found', 'no WebSocket endpoint here');
+    });
+  };
+
+  const listen = async (port: number, host = '0.0.0.0'): Promise<AddressInfo> => {
+    await start();
+    const server = createServer();
+    attach(server);
+    ownServers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    return server.address() as AddressInfo;
+  };
+
+  const stop = () => {
+    stopped ??= (async () => {
+      state = 'draining';
+      for (const server of ownServers) server.close();
+      sockets.closeAll(CloseCode.goingAway, 'server shutting down');
+      await waitForUnload(hocuspocus, 10_000);
+      sockets.destroy();
+      for (const server of ownServers) server.closeAllConnections();
+      await store.close();
+      state = 'stopped';
+      log.info('stopped');
+    })();
+    return stopped;
+  };
+
+  return { hocuspocus, store, start, listen, attach, handleRequest, handleUpgrade, stop };
+}
+
+/** Waits until every document has been stored and unloaded, or `timeoutMs` passed (then stores what is left). */
+async function waitForUnload(hocuspocus: Hocuspocus, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  hocuspocus.flushPendingStores();
+  while (
+    (hocuspocus.documents.size > 0 || hocuspocus.loadingDocuments.size > 0 || hocuspocus.unloadingDocuments.size > 0) &&
+    Date.now() < deadline
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

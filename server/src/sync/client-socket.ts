@@ -1,0 +1,83 @@
+import type { WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
+import { CloseCode } from '../close-codes.ts';
+import { AuthType, MessageType } from './frames.ts';
+
+/** Which protocol a client speaks; each has its own endpoint. */
+export type Endpoint = 'sync' | 'yjs';
+
+/**
+ * What Hocuspocus talks to for one client: its `WebSocketLike` (send, close, readyState) in front of the real `ws`
+ * socket. On `/sync` frames pass through unchanged. On `/yjs/:room` it is the framing adapter: Hocuspocus frames lose
+ * their document-name prefix, and what a y-websocket client cannot use (auth replies, sync status, stateless, pings)
+ * is dropped, so the y-websocket client is served by Hocuspocus's own connection handling, hooks and limits.
+ */
+export class ClientSocket {
+  /** Set by each received message or pong; the heartbeat drops a socket that stays silent for a whole period. */
+  alive = true;
+  /** The real socket. */
+  readonly ws: WebSocket;
+  /** The endpoint the client connected to. */
+  readonly endpoint: Endpoint;
+  /** For `/yjs`: the length of the room-name prefix Hocuspocus writes in front of every frame. */
+  private readonly prefixLength: number;
+  private readonly log: Logger;
+
+  constructor(ws: WebSocket, endpoint: Endpoint, prefix: Uint8Array | null, log: Logger) {
+    this.ws = ws;
+    this.endpoint = endpoint;
+    this.prefixLength = prefix?.byteLength ?? 0;
+    this.log = log;
+  }
+
+  /** The WebSocket ready state (Hocuspocus checks it before sending). */
+  get readyState(): number {
+    return this.ws.readyState;
+  }
+
+  /** Sends one Hocuspocus frame to the client, translated for its endpoint. */
+  send(frame: Uint8Array): void {
+    if (this.endpoint === 'sync') {
+      this.ws.send(frame);
+      return;
+    }
+    const type = frame[this.prefixLength];
+    switch (type) {
+      case MessageType.sync:
+      case MessageType.awareness:
+        this.ws.send(frame.subarray(this.prefixLength));
+        return;
+      case MessageType.syncReply: {
+        // Same payload as a sync message; y-websocket knows only type 0.
+        const body = frame.slice(this.prefixLength);
+        body[0] = MessageType.sync;
+        this.ws.send(body);
+        return;
+      }
+      case MessageType.auth:
+        if (frame[this.prefixLength + 1] === AuthType.permissionDenied) {
+          this.close(CloseCode.forbidden, 'permission denied');
+        }
+        return;
+      case MessageType.close:
+        // Hocuspocus ended this document connection (e.g. the room failed to load): the client may retry.
+        this.log.warn('hocuspocus closed the document connection');
+        this.close(1011, 'document connection closed by the server');
+        return;
+      default:
+        // SyncStatus, stateless, ping and the rest mean nothing to a y-websocket client.
+        return;
+    }
+  }
+
+  /** Closes the client's socket with a code from the catalogue (or a standard one). */
+  close(code?: number, reason?: string): void {
+    if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
+    this.ws.close(code ?? 1000, reason);
+  }
+
+  /** Hocuspocus's name for an immediate close is the same as ours. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Two replacements inside @hocuspocus/server 4.7.0's MessageReceiver.apply, where no hook or option reaches
+ * (measured in shared notes, explained in docs/architecture.md). Everything else goes to the original method.
+ *
+ * 1. Awareness: upstream decodes every awareness message into a throwaway Y.Doc + Awareness (~200 µs, mostly the
+ *    Y.Doc's random id) before re-encoding it; with cursors at 10 Hz that doubles server CPU, and the re-encoding drops
+ *    `null` states so `setLocalState(null)` never reached anyone. Here the update (already validated by the socket
+ *    layer) is applied straight to the document's awareness with the connection as origin, which is what upstream
+ *    ends up doing, minus the scratch objects. We use no `beforeHandleAwareness` hook, which this skips.
+ * 2. Sync step 1: upstream runs `Y.encodeStateAsUpdate(doc, stateVector)` for every joining client. Here the answer
+ *    (the framed step 2) is cached per document, address and state vector until the document next changes, so 150
+ *    clients joining a 4 MB room cost one encoding, and a reconnect storm of clients holding the same state costs one
+ *    diff. Hooks still run (`beforeSync`), and the server's own step 1 still goes out first, as upstream sends it.
+ *
+ * `server/test/hocuspocus-patches.test.ts` pins the upstream source this was written against: when the package
+ * changes, that test fails and this module must be re-checked.
+ */
+import { MessageReceiver, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { applyAwarenessUpdate } from 'y-protocols/awareness';
+import * as Y from 'yjs';
+import { MessageType, SyncType } from './frames.ts';
+
+/** The upstream version these patches were written against. */
+export const PATCHED_HOCUSPOCUS_VERSION = '4.7.0';
+
+/** Distinct state vectors cached per document; a join storm needs one, a reconnect storm a few. */
+const MAX_CACHED_ANSWERS = 8;
+
+const answerCache = new WeakMap<Document, Map<string, Uint8Array>>();
+
+function cachedAnswers(document: Document): Map<string, Uint8Array> {
+  let answers = answerCache.get(document);
+  if (!answers) {
+    const created = new Map<string, Uint8Array>();
+    answers = created;
+    answerCache.set(document, created);
+    // Any change makes every cached answer stale. 'update' fires synchronously inside the transaction that changed
+    // the document, before another message can be handled.
+    document.on('update', () => created.clear());
+  }
+  return answers;
+}
+
+/** The framed sync step 2 answering `stateVector` for `address`, encoded once per document state. */
+function syncStep2For(document: Document, address: string, stateVector: Uint8Array): Uint8Array {
+  const answers = cachedAnswers(document);
+  const key = `${address}\0${Buffer.from(stateVector).toString('latin1')}`;
+  let frame = answers.get(key);
+  if (!frame) {
+    const encoder = encoding.createEncoder();
+    encoding.writeVarString(encoder, address);
+    encoding.writeVarUint(encoder, MessageType.sync);
+    encoding.writeVarUint(encoder, SyncType.step2);
+    encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(document, stateVector));
+    frame = encoding.toUint8Array(encoder);
+    if (answers.size >= MAX_CACHED_ANSWERS) answers.delete(answers.keys().next().value!);
+    answers.set(key, frame);
+  }
+  return frame;
+}
+
+type Apply = (this: MessageReceiver, document: Document, connection?: Connection, reply?: (m: Uint8Array) => void) => Promise<void>;
+
+let installed = false;
+
+/** Installs the patches once per process. Idempotent. */
+export function installHocuspocusPatches(): void {
+  if (installed) return;
+  installed = true;
+  const upstreamApply = MessageReceiver.prototype.apply as Apply;
+
+  MessageReceiver.prototype.apply = async function patchedApply(
+    this: MessageReceiver,
+    document: Document,
+    connection?: Connection,
+    reply?: (m: Uint8Array) => void,
+  ): Promise<void> {
+    // Only messages from a client connection take the fast paths; Redis relays and direct connections do not.
+    if (connection) {
+      const decoder = this.message.decoder;
+      const start = decoder.pos;
+      const type = decoding.readVarUint(decoder);
+      if (type === MessageType.awareness) {
+        const update = decoding.readVarUint8Array(decoder);
+        applyAwarenessUpdate(document.awareness, update, { source: 'connection', connection });
+        return;
+      }
+      if (type === MessageType.sync && decoding.readVarUint(decoder) === SyncType.step1) {
+        const stateVector = decoding.readVarUint8Array(decoder);
+        await connection.callbacks.beforeSync(connection, { type: SyncType.step1, payload: stateVector });
+        const address = connection.messageAddress;
+        connection.send(new OutgoingMessage(address).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array());
+        connection.send(syncStep2For(document, address, stateVector));
+        return;
+      }
+      decoder.pos = start;
+    }
+    return upstreamApply.call(this, document, connection, reply);
+  };
+}

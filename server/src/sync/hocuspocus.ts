@@ -1,0 +1,30 @@
+import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { installHocuspocusPatches } from './hocuspocus-patches.ts';
+
+/** Options of {@link createHocuspocus}. */
+export interface HocuspocusOptions {
+  /** Extensions in the order Hocuspocus should consult them (persistence, auth, scale-out). */
+  extensions: Extension[];
+}
+
+// The largest delay a Node timer takes. Liveness is the socket layer's heartbeat (ws pings, answered by browsers and
+// providers alike), so Hocuspocus's own idle timeout, which a quiet but healthy client would trip, is pushed out.
+const NEVER_MS = 2 ** 31 - 1;
+
+/**
+ * The Hocuspocus instance that owns every live document. It is used without its own HTTP server: the socket layer
+ * hands it connections from both endpoints.
+ */
+export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
+  installHocuspocusPatches();
+  return new Hocuspocus({
+    name: 'scrawl',
+    quiet: true,
+    timeout: NEVER_MS,
+    // onStoreDocument triggers compaction only; durability comes from appends, so a relaxed debounce is fine.
+    debounce: 2_000,
+    maxDebounce: 10_000,
+    unloadImmediately: true,
+    extensions: options.extensions,
+  });
+}

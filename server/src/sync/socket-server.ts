@@ -1,0 +1,215 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Hocuspocus } from '@hocuspocus/server';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode, ProtocolError } from '../close-codes.ts';
+import type { Logger } from '../log.ts';
+import { isValidRoomId } from '../rooms.ts';
+import { ClientSocket, type Endpoint } from './client-socket.ts';
+import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
+
+/** Options of {@link SocketServer}. */
+export interface SocketServerOptions {
+  /** The Hocuspocus instance that owns the documents; both endpoints feed it. */
+  hocuspocus: Hocuspocus;
+  log: Logger;
+  /** Largest accepted message; `ws` closes the socket with 1009 above it. */
+  maxMessageBytes: number;
+  /** Ping period; a socket silent for a whole period after a ping is dropped. */
+  heartbeatMs: number;
+}
+
+/** What every Hocuspocus hook sees as `context` for a connection. */
+export interface ConnectionContext {
+  /** The endpoint the client connected to. */
+  endpoint: Endpoint;
+}
+
+// What a client may send on each endpoint. BroadcastStateless (6) is server-internal, SyncStatus/Ping are server-only.
+const SYNC_CLIENT_TYPES = [
+  MessageType.sync,
+  MessageType.awareness,
+  MessageType.auth,
+  MessageType.queryAwareness,
+  MessageType.syncReply,
+  MessageType.stateless,
+  MessageType.close,
+] as const;
+const YJS_CLIENT_TYPES = [MessageType.sync, MessageType.awareness, MessageType.queryAwareness] as const;
+
+const YJS_PATH = /^\/yjs\/([^/]+)$/;
+
+/**
+ * The WebSocket side of the server: accepts upgrades on `/sync` and `/yjs/:room`, checks every incoming frame, and
+ * hands well-formed ones to Hocuspocus's own connection handling, so one document per room serves both protocols with
+ * the same hooks, limits and store rule. Also runs the heartbeat and the graceful close.
+ */
+export class SocketServer {
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<ClientSocket>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly hocuspocus: Hocuspocus;
+  private readonly log: Logger;
+  private readonly pingFrame = new Uint8Array([MessageType.ping]);
+
+  constructor(options: SocketServerOptions) {
+    this.hocuspocus = options.hocuspocus;
+    this.log = options.log.child({ module: 'sockets' });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Number of open client sockets, by endpoint. */
+  counts(): Record<Endpoint, number> {
+    const counts = { sync: 0, yjs: 0 };
+    for (const socket of this.sockets) counts[socket.endpoint] += 1;
+    return counts;
+  }
+
+  /**
+   * Handles an HTTP upgrade. Returns false when the path is not a WebSocket endpoint (the caller answers 404). A bad
+   * room id is refused with HTTP 400 before the upgrade, so nothing is created.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = URL.parse(request.url ?? '/', 'http://localhost');
+    if (!url) {
+      refuseUpgrade(socket, 400, 'Bad Request', 'unreadable URL');
+      return true;
+    }
+    if (url.pathname === '/sync') {
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'sync', null));
+      return true;
+    }
+    const match = YJS_PATH.exec(url.pathname);
+    if (!match) return false;
+    let room: string | null = null;
+    try {
+      room = decodeURIComponent(match[1]);
+    } catch {
+      room = null;
+    }
+    if (!isValidRoomId(room)) {
+      refuseUpgrade(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
+      return true;
+    }
+    const validRoom = room;
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', validRoom));
+    return true;
+  }
+
+  /** Closes every client socket with `code` (1001 on shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const socket of this.sockets) socket.close(code, reason);
+  }
+
+  /** Stops the heartbeat and terminates what is left. */
+  destroy(): void {
+    clearInterval(this.heartbeat);
+    for (const socket of this.sockets) socket.terminate();
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: Endpoint, room: string | null): void {
+    const prefix = room === null ? null : encodeDocumentPrefix(room);
+    const socket = new ClientSocket(ws, endpoint, prefix, this.log);
+    const context: ConnectionContext = { endpoint };
+    const client = this.hocuspocus.handleConnection(socket, toFetchRequest(request, url), context);
+    this.sockets.add(socket);
+
+    ws.on('pong', () => {
+      socket.alive = true;
+    });
+    ws.on('error', (error) => this.log.debug({ err: error, endpoint }, 'socket error'));
+    ws.on('close', (code, reason) => {
+      this.sockets.delete(socket);
+      client.handleClose({ code, reason: reason.toString() });
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      socket.alive = true;
+      try {
+        if (!isBinary) throw new ProtocolError(CloseCode.badRequest, 'text frames are not part of the protocol');
+        const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        if (endpoint === 'sync') {
+          // The provider's answer to our app-level ping: liveness only, never a Hocuspocus message.
+          if (frame.byteLength === 1 && frame[0] === MessageType.pong) return;
+          const decoder = decoding.createDecoder(frame);
+          readDocumentName(decoder);
+          validateClientMessage(decoder, SYNC_CLIENT_TYPES);
+          client.handleMessage(frame);
+        } else {
+          const type = validateClientMessage(decoding.createDecoder(frame), YJS_CLIENT_TYPES);
+          if (type === MessageType.queryAwareness) this.answerQueryAwareness(socket, room!);
+          else client.handleMessage(concat(prefix!, frame));
+        }
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        this.log.info({ endpoint, code: error.code, reason: error.reason }, 'closing connection');
+        socket.close(error.code, error.reason);
+      }
+    });
+
+    // A y-websocket client sends no Auth frame: send it on its behalf, with the token from the query string.
+    if (endpoint === 'yjs') client.handleMessage(encodeAuthFrame(room!, url.searchParams.get('token') ?? ''));
+  }
+
+  /** y-websocket's query-awareness: Hocuspocus ignores it on sockets, so the adapter answers from the document. */
+  private answerQueryAwareness(socket: ClientSocket, room: string): void {
+    const document = this.hocuspocus.documents.get(room);
+    if (!document || document.awareness.getStates().size === 0) return;
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, MessageType.awareness);
+    encoding.writeVarUint8Array(
+      encoder,
+      encodeAwarenessUpdate(document.awareness, [...document.awareness.getStates().keys()]),
+    );
+    socket.ws.send(encoding.toUint8Array(encoder));
+  }
+
+  /** One timer for every socket: drop the silent, ping the rest (ws ping, and Hocuspocus's own ping on /sync). */
+  private beat(): void {
+    for (const socket of this.sockets) {
+      if (!socket.alive) {
+        this.log.debug({ endpoint: socket.endpoint }, 'dropping a silent peer');
+        socket.terminate();
+        continue;
+      }
+      socket.alive = false;
+      socket.ws.ping();
+      // HocuspocusProvider reconnects after 30 s without a message; its ping answer also proves it is alive.
+      if (socket.endpoint === 'sync') socket.ws.send(this.pingFrame);
+    }
+  }
+}
+
+function concat(prefix: Uint8Array, frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(prefix.byteLength + frame.byteLength);
+  out.set(prefix, 0);
+  out.set(frame, prefix.byteLength);
+  return out;
+}
+
+/** Hocuspocus reads headers and query parameters from a fetch Request. */
+function toFetchRequest(request: IncomingMessage, url: URL): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return new Request(url, { headers });
+}
+
+/** Answers an upgrade request with a plain HTTP error and closes the TCP socket. */
+export function refuseUpgrade(socket: Duplex, status: number, statusText: string, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
