@@ -72,3 +72,51 @@ export function sameStateVector(a: Uint8Array, b: Uint8Array): boolean {
   for (const [client, clock] of right) if (left.get(client) !== clock) return false;
   return true;
 }
+
+/**
+ * Collects (receipt time, update) pairs and decodes the send stamps only when asked. Decoding inside the receive
+ * handler would put the bench's own CPU on the critical path: the readers share one event loop, so the 50th
+ * reader's receipt time would include 49 decodes. Receipts are kept while recording; stamps sent before the
+ * window opened (warm-up) are dropped at decode time.
+ */
+export class StampLatency {
+  private windowStart = Number.POSITIVE_INFINITY;
+  private recording = false;
+  private readonly receivedAt: number[] = [];
+  private readonly updates: Uint8Array[] = [];
+
+  add(update: Uint8Array, at: number): void {
+    if (!this.recording) return;
+    this.receivedAt.push(at);
+    this.updates.push(update);
+  }
+
+  /** Opens a new recording window now; stamps sent before this moment will not count. */
+  start(): void {
+    this.windowStart = performance.now();
+    this.recording = true;
+    this.receivedAt.length = 0;
+    this.updates.length = 0;
+  }
+
+  stop(): void {
+    this.recording = false;
+  }
+
+  /** One latency (ms) per stamp sent within the window and received while recording. */
+  samples(): number[] {
+    const out: number[] = [];
+    let previous: Uint8Array | undefined;
+    let stamps: number[] = [];
+    for (let i = 0; i < this.updates.length; i++) {
+      const update = this.updates[i];
+      // Consecutive receipts are often the same update reaching different readers: decode it once.
+      if (previous === undefined || !Buffer.from(update.buffer, update.byteOffset, update.byteLength).equals(previous)) {
+        stamps = readStamps(update);
+      }
+      previous = update;
+      for (const sentAt of stamps) if (sentAt >= this.windowStart) out.push(this.receivedAt[i] - sentAt);
+    }
+    return out;
+  }
+}

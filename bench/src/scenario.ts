@@ -60,7 +60,10 @@ export async function withServer<T>(
 }
 
 export function reportLog(server: ServerProcess, target: Target, ctx: Context): void {
-  const lines = server.logText().split('\n').filter((line) => line.trim() !== '' && !/listening on|running at/.test(line));
+  // Start-up banners are not findings; nor is @y/websocket-server's "Yjs was already imported" warning, which
+  // comes from its own install (it bundles yjs 14 beside the yjs 13 its protocol package loads) on every start.
+  const lines = server.logText().split('\n')
+    .filter((line) => line.trim() !== '' && !/listening on|running at|Yjs was already imported/.test(line));
   if (lines.length === 0) return;
   const shown = lines.slice(0, 3).map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line));
   ctx.note(target, `server log has ${lines.length} line(s), e.g.:\n      ${shown.join('\n      ')}`);

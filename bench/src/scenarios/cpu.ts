@@ -12,7 +12,7 @@
  */
 import * as Y from 'yjs';
 import { closeAll, connectMany, encodeAwareness, RawClient } from '../clients.ts';
-import { readStamps, stamp } from '../docs.ts';
+import { stamp, StampLatency } from '../docs.ts';
 import { noteDisconnects, withServer, type Scenario } from '../scenario.ts';
 import type { ServerProcess, Target } from '../servers.ts';
 import { percentile, sleep } from '../stats.ts';
@@ -32,6 +32,7 @@ interface Writer {
 
 interface Phase {
   cpuPct: number;
+  benchCpuPct: number;
   usPerMsg: number;
   msgsPerS: number;
   p50: number;
@@ -88,30 +89,34 @@ async function measurePhase(
   clients: RawClient[],
   writers: Writer[],
   withCursors: boolean,
-  latency: { samples: number[]; recordFrom: number },
+  latency: StampLatency,
   durationS: number,
 ): Promise<Phase> {
   const stop = drive(writers, withCursors);
   try {
     await sleep(WARMUP_MS);
-    latency.samples.length = 0;
-    latency.recordFrom = performance.now();
+    latency.start();
     const delivered0 = clients.reduce((sum, c) => sum + c.delivered, 0);
     const cpu0 = server.cpuSeconds();
+    const bench0 = process.cpuUsage();
     const t0 = performance.now();
     await sleep(durationS * 1000);
     const cpu1 = server.cpuSeconds();
+    const bench = process.cpuUsage(bench0);
     const t1 = performance.now();
     const delivered = clients.reduce((sum, c) => sum + c.delivered, 0) - delivered0;
-    latency.recordFrom = Number.POSITIVE_INFINITY;
+    await sleep(300); // updates sent just before the window closed still count for latency
+    latency.stop();
+    const samples = latency.samples();
     const cpuS = cpu1 - cpu0;
     const wallS = (t1 - t0) / 1000;
     return {
       cpuPct: (100 * cpuS) / wallS,
+      benchCpuPct: (100 * (bench.user + bench.system)) / 1e6 / wallS,
       usPerMsg: (cpuS * 1e6) / delivered,
       msgsPerS: delivered / wallS,
-      p50: percentile(latency.samples, 50),
-      p99: percentile(latency.samples, 99),
+      p50: percentile(samples, 50),
+      p99: percentile(samples, 99),
     };
   } finally {
     stop();
@@ -134,10 +139,11 @@ export const cpu: Scenario = {
     { key: 'cursorUsPerMsg', label: '+cursors: CPU µs / msg' },
     { key: 'cursorP50', label: '+cursors: p50 (ms)' },
     { key: 'cursorP99', label: '+cursors: p99 (ms)' },
+    { key: 'benchCpuPct', label: 'bench clients CPU, +cursors (%)', ratio: false },
   ],
   async run(target: Target, ctx) {
     return withServer(target.kind, target, ctx, async (server) => {
-      const latency = { samples: [] as number[], recordFrom: Number.POSITIVE_INFINITY };
+      const latency = new StampLatency();
       const writers: Writer[] = [];
       const clients = await connectMany(ROOMS * CLIENTS_PER_ROOM, (i) => {
         const room = `cpu-${Math.floor(i / CLIENTS_PER_ROOM)}`;
@@ -148,10 +154,7 @@ export const cpu: Scenario = {
           url: target.url(server.port, room),
           room,
           doc,
-          onUpdate: isWriter ? undefined : (update, at) => {
-            if (at < latency.recordFrom) return;
-            for (const sentAt of readStamps(update)) if (sentAt >= latency.recordFrom) latency.samples.push(at - sentAt);
-          },
+          onUpdate: isWriter ? undefined : (update, at) => latency.add(update, at),
         });
         if (doc) {
           doc.on('update', (update: Uint8Array) => client.sendUpdate(update));
@@ -174,6 +177,7 @@ export const cpu: Scenario = {
           cursorUsPerMsg: cursors.usPerMsg,
           cursorP50: cursors.p50,
           cursorP99: cursors.p99,
+          benchCpuPct: cursors.benchCpuPct,
         };
       } finally {
         await closeAll(clients);

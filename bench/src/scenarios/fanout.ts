@@ -8,7 +8,7 @@
  * because a server can look fast by dropping messages.
  */
 import { closeAll, connectMany, RawClient } from '../clients.ts';
-import { readStamps, stamp } from '../docs.ts';
+import { stamp, StampLatency } from '../docs.ts';
 import { noteDisconnects, withServer, type Scenario, type Value } from '../scenario.ts';
 import { atRate, percentile, sleep } from '../stats.ts';
 import * as Y from 'yjs';
@@ -31,21 +31,12 @@ export const fanout: Scenario = {
   async run(target, ctx) {
     return withServer(target.kind, target, ctx, async (server) => {
       const room = 'fanout';
-      const samples: number[] = [];
-      let recordFrom = Number.POSITIVE_INFINITY;
-      let recorded = 0;
+      const latency = new StampLatency();
       const readers = await connectMany(READERS, () => new RawClient({
         protocol: target.protocol,
         url: target.url(server.port, room),
         room,
-        onUpdate(update, at) {
-          for (const sentAt of readStamps(update)) {
-            if (sentAt >= recordFrom) {
-              samples.push(at - sentAt);
-              recorded++;
-            }
-          }
-        },
+        onUpdate: (update, at) => latency.add(update, at),
       }));
       const doc = new Y.Doc();
       const writer = new RawClient({ protocol: target.protocol, url: target.url(server.port, room), room, doc });
@@ -57,11 +48,14 @@ export const fanout: Scenario = {
         const sends = Math.round(RATE_PER_S * ctx.durationS);
         const cpu0 = server.cpuSeconds();
         const t0 = performance.now();
-        recordFrom = t0;
+        latency.start();
         await atRate(RATE_PER_S, sends, () => stamp(doc, 'w'));
         const cpu1 = server.cpuSeconds();
         const t1 = performance.now();
         await sleep(500); // stragglers still count for latency; the CPU window is the sending window only
+        latency.stop();
+        const samples = latency.samples();
+        const recorded = samples.length;
         noteDisconnects([writer, ...readers], target, ctx, 'fan-out');
         const expected = sends * READERS;
         if (recorded !== expected) ctx.note(target, `fan-out: ${recorded} of ${expected} deliveries arrived`);
