@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { cpu } from './scenarios/cpu.ts';
 import { durability } from './scenarios/durability.ts';
 import { fanout } from './scenarios/fanout.ts';
@@ -155,7 +155,7 @@ function show(value: Value | undefined): string {
 function ratioPairs(targets: TargetName[]): Array<[TargetName, TargetName]> {
   const pairs: Array<[TargetName, TargetName]> = [];
   for (const anchor of targets) {
-    if (TARGETS[anchor].kind === 'scrawl') continue;
+    if (TARGETS[anchor].kind === 'scrawl' || TARGETS[anchor].kind === 'floor') continue;
     const same: TargetName = TARGETS[anchor].protocol === 'hp' ? 'scrawl-sync' : 'scrawl-yjs';
     const other: TargetName = same === 'scrawl-sync' ? 'scrawl-yjs' : 'scrawl-sync';
     const scrawl = targets.includes(same) ? same : targets.includes(other) ? other : undefined;
@@ -195,7 +195,10 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   console.log(`scrawl bench, ${startedAt.toISOString()}, ${machine()}`);
   console.log(`command: npm run bench -- ${recoverNpmFlags(process.argv.slice(2)).join(' ')}`.trimEnd());
-  console.log(`runs per figure: ${args.runs} (median), load phases: ${args.durationS} s\n`);
+  console.log(`runs per figure: ${args.runs} (median), load phases: ${args.durationS} s, load average at start: ${loadavg()[0].toFixed(2)}`);
+  // Every figure is read off a 2-core machine shared by server and clients: anything else running skews them.
+  if (loadavg()[0] > 0.5) console.log('warning: the machine is not idle (1-min load average > 0.5); expect noisy figures');
+  console.log('');
 
   const notes: string[] = [];
   let scrawlUnavailable: string | undefined;
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
   }
 
   const elapsedS = (Date.now() - startedAt.getTime()) / 1000;
-  console.log(`\n==== results (${args.runs === 1 ? 'single run' : `median of ${args.runs} runs`}, ${elapsedS.toFixed(0)} s in all)\n`);
+  console.log(`\n==== results (${args.runs === 1 ? 'single run' : `median of ${args.runs} runs`}, ${elapsedS.toFixed(0)} s in all, load average at end: ${loadavg()[0].toFixed(2)})\n`);
   console.log(tables.join('\n\n'));
   if (notes.length > 0) console.log(`\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
   removeRunDir();

@@ -18,12 +18,12 @@ const benchSrc = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(benchSrc, '..', '..');
 const scrawlMain = join(repoRoot, 'server', 'src', 'main.ts');
 
-export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level';
+export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level' | 'floor';
 export type Protocol = 'yws' | 'hp';
 
 /** One way of talking to one server: Scrawl is measured through both of its endpoints. */
 export interface Target {
-  name: 'scrawl-sync' | 'scrawl-yjs' | 'yws' | 'hp' | 'hp-level';
+  name: 'scrawl-sync' | 'scrawl-yjs' | 'yws' | 'hp' | 'hp-level' | 'floor';
   label: string;
   kind: ServerKind;
   protocol: Protocol;
@@ -52,6 +52,10 @@ export const TARGETS: Record<TargetName, Target> = {
   'hp-level': {
     name: 'hp-level', label: 'HP+LevelDB', kind: 'hp-level', protocol: 'hp',
     url: (port) => `ws://127.0.0.1:${port}/`,
+  },
+  floor: {
+    name: 'floor', label: 'ws floor', kind: 'floor', protocol: 'yws',
+    url: (port, room) => `ws://127.0.0.1:${port}/${room}`,
   },
 };
 
@@ -164,6 +168,9 @@ export class ServerProcess {
       case 'hp-level':
         args = [join(benchSrc, 'anchors', 'hocuspocus.ts')];
         env.STORE_DIR = this.dataDir;
+        break;
+      case 'floor':
+        args = [join(benchSrc, 'anchors', 'floor-relay.ts')];
         break;
     }
     const log = createWriteStream(this.logPath, { flags: 'a' });

@@ -20,7 +20,7 @@ const WARMUP_S = 1;
 export const fanout: Scenario = {
   name: 'fanout',
   title: `fan-out latency: 1 writer -> ${READERS} readers in one room, ${RATE_PER_S} updates/s`,
-  targets: ['scrawl-sync', 'scrawl-yjs', 'yws', 'hp', 'hp-level'],
+  targets: ['scrawl-sync', 'scrawl-yjs', 'yws', 'hp', 'hp-level', 'floor'],
   metrics: [
     { key: 'p50', label: 'p50 (ms)' },
     { key: 'p99', label: 'p99 (ms)', target: '<= 2 ms with the store on' },
