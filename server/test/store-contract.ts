@@ -1,0 +1,163 @@
+/**
+ * The DocStore contract: one suite, run against every implementation (memory, LevelDB, PostgreSQL). A store passes
+ * when rooms read back exactly what was appended, compaction never loses or doubles an update (even racing appends and
+ * reads), and rooms stay apart.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as Y from 'yjs';
+import type { DocStore } from '../src/persistence/doc-store.ts';
+import { canonicalJson } from './harness.ts';
+
+/** How the suite gets stores: `create` a fresh, empty one; `reopen` (persistent stores) a new instance on the same data. */
+export interface StoreFactory {
+  create(): Promise<DocStore>;
+  reopen?(previous: DocStore): Promise<DocStore>;
+}
+
+/** Applies what the store returns for `room` to a fresh doc and returns its content as `like` names its root types. */
+async function contentOf(store: DocStore, room: string, like: Y.Doc): Promise<string> {
+  const doc = new Y.Doc();
+  for (const update of await store.load(room)) Y.applyUpdate(doc, update);
+  const json = contentAs(doc, like);
+  doc.destroy();
+  return json;
+}
+
+/** Canonical JSON of `doc`'s root types, typed as in `like` (a fresh doc knows its root types only once asked). */
+function contentAs(doc: Y.Doc, like: Y.Doc): string {
+  const content: Record<string, unknown> = {};
+  for (const [name, type] of like.share) content[name] = doc.get(name, type.constructor as typeof Y.AbstractType).toJSON();
+  return canonicalJson(content);
+}
+
+/** A writer doc whose every change is appended to `room`; returns the doc and the pending appends. */
+function writer(store: DocStore, room: string) {
+  const doc = new Y.Doc();
+  const appends: Promise<void>[] = [];
+  doc.on('update', (update: Uint8Array) => appends.push(store.append(room, update)));
+  return { doc, settle: () => Promise.all(appends) };
+}
+
+/** Registers the contract tests for one implementation. */
+export function runStoreContract(name: string, factory: StoreFactory): void {
+  const withStore = (title: string, body: (store: DocStore) => Promise<void>) =>
+    test(`${name} store: ${title}`, async () => {
+      const store = await factory.create();
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    });
+
+  withStore('an unknown room loads as nothing', async (store) => {
+    assert.deepEqual(await store.load('never-written'), []);
+    assert.deepEqual(await store.stats('never-written'), { snapshotBytes: 0, logEntries: 0, logBytes: 0 });
+  });
+
+  withStore('appended updates load back to the same state, in order', async (store) => {
+    const w = writer(store, 'order');
+    const list = w.doc.getArray<number>('list');
+    for (let i = 0; i < 200; i++) list.push([i]);
+    list.delete(0, 50);
+    await w.settle();
+    assert.equal(await contentOf(store, 'order', w.doc), contentAs(w.doc, w.doc));
+    const stats = await store.stats('order');
+    assert.equal(stats.logEntries, 201);
+    assert.ok(stats.logBytes > 0);
+  });
+
+  withStore('rooms are kept apart, including rooms whose ids share a prefix', async (store) => {
+    const rooms = ['a', 'a-b', 'a_b', 'ab'];
+    const writers = rooms.map((room) => writer(store, room));
+    rooms.forEach((room, i) => writers[i].doc.getMap('m').set('room', room));
+    await Promise.all(writers.map((w) => w.settle()));
+    for (const [i, room] of rooms.entries()) {
+      assert.equal(await contentOf(store, room, writers[i].doc), canonicalJson({ m: { room } }));
+    }
+  });
+
+  withStore('compaction keeps the state, empties the log and is idempotent', async (store) => {
+    const w = writer(store, 'compact');
+    const text = w.doc.getText('t');
+    for (let i = 0; i < 100; i++) text.insert(text.length, `${i},`);
+    text.delete(0, 100);
+    await w.settle();
+    const before = await contentOf(store, 'compact', w.doc);
+    assert.equal(before, contentAs(w.doc, w.doc));
+    await store.compact('compact');
+    await store.compact('compact');
+    assert.equal(await contentOf(store, 'compact', w.doc), before);
+    const stats = await store.stats('compact');
+    assert.equal(stats.logEntries, 0);
+    assert.ok(stats.snapshotBytes > 0);
+    assert.equal((await store.load('compact')).length, 1);
+  });
+
+  withStore('appends racing a compaction are neither lost nor doubled', async (store) => {
+    const w = writer(store, 'race');
+    const list = w.doc.getArray<number>('list');
+    const compactions: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      list.push([i]);
+      if (i % 37 === 0) compactions.push(store.compact('race'));
+      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await w.settle();
+    await Promise.all(compactions);
+    assert.equal(await contentOf(store, 'race', w.doc), contentAs(w.doc, w.doc));
+    await store.compact('race');
+    const doc = new Y.Doc();
+    for (const update of await store.load('race')) Y.applyUpdate(doc, update);
+    assert.deepEqual(doc.getArray('list').toArray(), [...Array(300).keys()]);
+  });
+
+  withStore('a load racing compactions always sees every acknowledged update', async (store) => {
+    const w = writer(store, 'consistent');
+    const map = w.doc.getMap<number>('m');
+    for (let i = 0; i < 50; i++) map.set(`k${i}`, i);
+    await w.settle();
+    const expected = contentAs(w.doc, w.doc);
+    const checks: Promise<void>[] = [];
+    for (let round = 0; round < 10; round++) {
+      checks.push(store.compact('consistent'));
+      checks.push(contentOf(store, 'consistent', w.doc).then((content) => assert.equal(content, expected)));
+    }
+    await Promise.all(checks);
+  });
+
+  withStore('concurrent appends to many rooms are all stored', async (store) => {
+    const writers = Array.from({ length: 20 }, (_, i) => ({ room: `many-${i}`, ...writer(store, `many-${i}`) }));
+    for (let step = 0; step < 20; step++) for (const w of writers) w.doc.getArray('a').push([step]);
+    await Promise.all(writers.map((w) => w.settle()));
+    for (const w of writers) assert.equal(await contentOf(store, w.room, w.doc), contentAs(w.doc, w.doc));
+  });
+
+  if (factory.reopen) {
+    const reopen = factory.reopen;
+    test(`${name} store: what was acknowledged is there after reopening`, async () => {
+      const store = await factory.create();
+      const w = writer(store, 'reopen');
+      for (let i = 0; i < 20; i++) w.doc.getMap('m').set(`k${i}`, i);
+      await w.settle();
+      await store.compact('reopen');
+      w.doc.getMap('m').set('after-compaction', true);
+      await w.settle();
+      await store.close();
+      const again = await reopen(store);
+      try {
+        assert.equal(await contentOf(again, 'reopen', w.doc), contentAs(w.doc, w.doc));
+        // Appends continue after the existing log, never overwriting it.
+        const w2 = writer(again, 'reopen');
+        for (const update of await again.load('reopen')) Y.applyUpdate(w2.doc, update);
+        w2.doc.getMap('m').set('second-life', true);
+        await w2.settle();
+        assert.equal(await contentOf(again, 'reopen', w2.doc), contentAs(w2.doc, w2.doc));
+        assert.match(contentAs(w2.doc, w2.doc), /"after-compaction":true.*"k19":19.*"second-life":true/);
+      } finally {
+        await again.close();
+      }
+    });
+  }
+}
