@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+import { closed, hocuspocusClient, openRawSocket, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
+import { seededRandom } from './random.ts';
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
+let srv: TestServer;
+// Bystanders in another room: they must see no interruption while the attacks run.
+let bystanderA: ReturnType<typeof hocuspocusClient>;
+let bystanderB: ReturnType<typeof yjsClient>;
+const bystanderCloses: unknown[] = [];
+
+before(async () => {
+  srv = await startServer({ maxMessageBytes: MAX_MESSAGE_BYTES });
+  bystanderA = hocuspocusClient(srv.wsUrl, 'bystanders');
+  bystanderB = yjsClient(srv.wsUrl, 'bystanders');
+  await Promise.all([synced(bystanderA), synced(bystanderB)]);
+  bystanderA.on('close', (e: unknown) => bystanderCloses.push(e));
+  bystanderB.on('connection-close', (e: unknown) => bystanderCloses.push(e));
+});
+
+after(async () => {
+  // The bystanders kept working throughout: one more round trip, no close seen, health still fine.
+  bystanderA.document.getMap('m').set('after', 'attacks');
+  await waitFor(() => bystanderB.doc.getMap('m').get('after') === 'attacks');
+  assert.deepEqual(bystanderCloses, []);
+  assert.equal((await fetch(`${srv.httpUrl}/healthz`)).status, 200);
+  bystanderA.destroy();
+  bystanderB.destroy();
+  await srv.stop();
+});
+
+const bytes = (...parts: (number | Uint8Array)[]) => {
+  const encoder = encoding.createEncoder();
+  for (const part of parts) {
+    if (typeof part === 'number') encoding.writeUint8(encoder, part);
+    else encoding.writeUint8Array(encoder, part);
+  }
+  return encoding.toUint8Array(encoder);
+};
+const varString = (s: string) => {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, s);
+  return encoding.toUint8Array(encoder);
+};
+const varUint = (n: number) => {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, n);
+  return encoding.toUint8Array(encoder);
+};
+
+async function expectClose(path: string, frame: Uint8Array | string, code: number) {
+  const ws = await openRawSocket(`${srv.wsUrl}${path}`);
+  const closing = closed(ws);
+  ws.send(frame);
+  const result = await closing;
+  assert.equal(result.code, code, `frame ${typeof frame === 'string' ? frame : Buffer.from(frame).toString('hex').slice(0, 80)} on ${path}: ${result.reason}`);
+}
+
+const room = varString('victim');
+const garbageUpdate = bytes(0, 2, ...varUint(5), 0xff, 0xff, 0xff, 0xff, 0x0f);
+
+test('malformed frames on /yjs/:room close that connection with 4400', async () => {
+  const cases: [string, Uint8Array | string][] = [
+    ['empty frame', new Uint8Array()],
+    ['truncated varint', bytes(0x80)],
+    ['unknown message type', bytes(42)],
+    ['Hocuspocus-only type', bytes(8, 1)],
+    ['unknown sync type', bytes(0, 9, 0)],
+    ['absurd declared length', bytes(0, 2, ...varUint(2 ** 31))],
+    ['truncated update', bytes(0, 2, ...varUint(10), 1, 2)],
+    ['valid-looking update with garbage content', garbageUpdate],
+    ['garbage state vector', bytes(0, 0, ...varUint(3), 0xff, 0xff, 0xff)],
+    ['awareness with non-JSON state', bytes(1, ...varUint(6), 1, 1, 1, 3, ...Buffer.from('{x'))],
+    ['awareness with an absurd entry count', bytes(1, ...varUint(3), ...varUint(2 ** 28))],
+    ['trailing bytes', bytes(0, 0, ...varUint(1), 0, 99)],
+    ['text frame', 'hello'],
+  ];
+  for (const [name, frame] of cases) {
+    await test(name, () => expectClose('/yjs/victim', frame, 4400));
+  }
+});
+
+test('malformed frames on /sync close that connection with 4400', async () => {
+  const cases: [string, Uint8Array | string][] = [
+    ['truncated document name', bytes(...varUint(40), 1, 2)],
+    ['bad room id in the document name', bytes(...varString('no spaces allowed'), 0, 0, 1, 0)],
+    ['empty room id', bytes(...varString(''), 0, 0, 1, 0)],
+    ['unknown message type', bytes(...room, 77)],
+    ['server-internal BroadcastStateless', bytes(...room, 6, ...varString('x'))],
+    ['absurd declared length', bytes(...room, 0, 2, ...varUint(2 ** 31))],
+    ['valid-looking update with garbage content', bytes(...room, ...garbageUpdate)],
+    ['auth of an unknown kind', bytes(...room, 2, 7)],
+    ['text frame', 'hello'],
+  ];
+  for (const [name, frame] of cases) {
+    await test(name, () => expectClose('/sync', frame, 4400));
+  }
+});
+
+test('a message over MAX_MESSAGE_BYTES closes with 1009 on both endpoints', async () => {
+  const big = new Uint8Array(MAX_MESSAGE_BYTES + 1);
+  await expectClose('/yjs/victim', big, 1009);
+  await expectClose('/sync', big, 1009);
+});
+
+test('bad room ids are refused with HTTP 400 before the upgrade, and nothing is created', async () => {
+  for (const bad of ['has%20space', 'x'.repeat(65), 'dots..', '%E0%A4%A']) {
+    await assert.rejects(openRawSocket(`${srv.wsUrl}/yjs/${bad}`), (e: { status?: number }) => e.status === 400);
+    assert.equal((await fetch(`${srv.httpUrl}/api/rooms/${bad}/state`)).status, 400);
+  }
+  assert.deepEqual([...srv.server.hocuspocus.documents.keys()].filter((k) => k !== 'bystanders' && k !== 'victim'), []);
+});
+
+test('a garbage update is never stored: the room still loads and holds only good data', async () => {
+  const good = yjsClient(srv.wsUrl, 'poison');
+  await synced(good);
+  good.doc.getMap('m').set('good', 1);
+  await expectClose('/yjs/poison', garbageUpdate, 4400);
+  good.destroy();
+  await waitFor(() => !srv.server.hocuspocus.documents.has('poison'));
+  const stored = await srv.server.store.load('poison');
+  const doc = new Y.Doc();
+  for (const update of stored) Y.applyUpdate(doc, update);
+  assert.deepEqual(doc.getMap('m').toJSON(), { good: 1 });
+});
+
+test('random bytes on both endpoints: each closes only its own connection, with a catalogued code', async () => {
+  const { seed, next } = seededRandom();
+  console.log(`bad-input fuzz seed: ${seed} (rerun with SEED=${seed})`);
+  for (let i = 0; i < 150; i++) {
+    const length = 1 + Math.floor(next() * 64);
+    const frame = new Uint8Array(length).map(() => Math.floor(next() * 256));
+    const path = i % 2 ? '/sync' : '/yjs/fuzz';
+    const ws = await openRawSocket(`${srv.wsUrl}${path}`);
+    const closing = closed(ws, 2_000).catch(() => null);
+    ws.send(frame);
+    // A random frame can be well formed by chance (e.g. an empty awareness update); then the socket stays open.
+    const result = await Promise.race([closing, new Promise<null>((r) => setTimeout(() => r(null), 200))]);
+    if (result) assert.ok([4400, 1009].includes(result.code), `seed ${seed} frame ${i}: close ${result.code} ${result.reason}`);
+    else ws.terminate();
+  }
+});
