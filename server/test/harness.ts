@@ -25,10 +25,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts an in-process server on a free port, with a memory store unless one is given. */
-export async function startServer(options: Partial<ScrawlServerOptions> = {}): Promise<TestServer> {
+/** Starts an in-process server on `listenPort` (a free one by default), with a memory store unless one is given. */
+export async function startServer(options: Partial<ScrawlServerOptions> = {}, listenPort = 0): Promise<TestServer> {
   const server = createScrawlServer({ store: new MemoryStore(), heartbeatMs: 60_000, ...options });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port } = await server.listen(listenPort, '127.0.0.1');
   return {
     server,
     port,
@@ -45,8 +45,8 @@ export function tempDir(prefix = 'scrawl-test-'): { path: string; remove: () => 
 }
 
 /** Starts an in-process server on a LevelDB store in `directory`. */
-export function startLevelDbServer(directory: string, options: Partial<ScrawlServerOptions> = {}): Promise<TestServer> {
-  return startServer({ ...options, store: new LevelDbStore({ directory }) });
+export function startLevelDbServer(directory: string, options: Partial<ScrawlServerOptions> = {}, port = 0): Promise<TestServer> {
+  return startServer({ ...options, store: new LevelDbStore({ directory }) }, port);
 }
 
 const MAIN = resolve(import.meta.dirname, '../src/main.ts');
