@@ -1,0 +1,23 @@
+/** Runtime settings the server hands the app (GET /api/config), so nothing is baked in at build time. */
+export interface AppConfig {
+  /** tldraw licence key from TLDRAW_LICENSE_KEY, or null (development hosts need none). */
+  tldrawLicenseKey: string | null
+}
+
+const FALLBACK: AppConfig = { tldrawLicenseKey: null }
+
+/**
+ * Fetches the runtime config. Offline, or against a server without the endpoint, the board
+ * still opens: it just runs without a licence key.
+ */
+export async function loadConfig(): Promise<AppConfig> {
+  try {
+    const response = await fetch('/api/config', { headers: { Accept: 'application/json' } })
+    if (!response.ok) return FALLBACK
+    const body = (await response.json()) as Partial<AppConfig>
+    return { tldrawLicenseKey: typeof body.tldrawLicenseKey === 'string' ? body.tldrawLicenseKey : null }
+  } catch {
+    // Offline: the cached board must still open.
+    return FALLBACK
+  }
+}

@@ -1,0 +1,34 @@
+import * as Y from 'yjs'
+
+/**
+ * Where a board lives inside its Y.Doc. docs/document-schema.md is the long form of this file;
+ * change both together.
+ *
+ *   doc.getMap('records')  id -> Y.Map of one tldraw document record (see recordCodec.ts)
+ *   doc.getMap('meta')     'formatVersion' -> number, 'schema' -> tldraw's serialized schema
+ */
+
+/** Name of the top-level Y.Map holding every document-scope tldraw record by id. */
+export const RECORDS_KEY = 'records'
+
+/** Name of the top-level Y.Map holding facts about the document itself. */
+export const META_KEY = 'meta'
+
+/** Key in `meta`: the Scrawl layout version, bumped only when this layout changes incompatibly. */
+export const FORMAT_VERSION_KEY = 'formatVersion'
+
+/** Key in `meta`: `store.schema.serialize()` of the tldraw that last migrated the records. */
+export const SCHEMA_KEY = 'schema'
+
+/** The layout this code reads and writes. */
+export const FORMAT_VERSION = 1
+
+/** The board's records map: id -> Y.Map (or, from foreign writers, a plain JSON object). */
+export function recordsMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(RECORDS_KEY)
+}
+
+/** The board's meta map. */
+export function metaMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(META_KEY)
+}
