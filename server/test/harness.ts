@@ -72,10 +72,15 @@ export async function startChildServer(env: Record<string, string>): Promise<Chi
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
+  let hasExited = false;
   const exited = new Promise<number | string>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+    child.on('exit', (code, signal) => {
+      hasExited = true;
+      resolve(code ?? signal ?? 'unknown');
+    }),
   );
   const port = await waitFor(() => {
+    if (hasExited) throw new Error(`child server exited during start:\n${output}`);
     const match = /"port":(\d+)[^\n]*scrawl listening/.exec(output);
     return match ? Number(match[1]) : undefined;
   }, 15_000, () => `child server did not start:\n${output}`);

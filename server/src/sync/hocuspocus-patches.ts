@@ -43,8 +43,8 @@ function cachedAnswers(document: Document): Map<string, Uint8Array> {
   return answers;
 }
 
-/** The framed sync step 2 answering `stateVector` for `address`, encoded once per document state. */
-function syncStep2For(document: Document, address: string, stateVector: Uint8Array): Uint8Array {
+/** The framed sync step 2 answering `stateVector` for `address`, encoded once per document state (exported for tests). */
+export function syncStep2For(document: Document, address: string, stateVector: Uint8Array): Uint8Array {
   const answers = cachedAnswers(document);
   const key = `${address}\0${Buffer.from(stateVector).toString('latin1')}`;
   let frame = answers.get(key);

@@ -1,0 +1,34 @@
+import { RedisRelay } from '../src/scaleout/redis-relay.ts';
+import RedisClient from 'ioredis';
+import { startServer, yjsClient, hocuspocusClient, synced, waitFor } from '../test/harness.ts';
+
+const prefix = `scratch${process.pid}`;
+const mon = new RedisClient(6379, '127.0.0.1');
+let count = 0; const kinds: Record<string, number> = {};
+await mon.psubscribe(`${prefix}*`);
+mon.on('pmessageBuffer', (_p, ch: Buffer, data: Buffer) => { count++; const k = ch.toString().split(':')[1] + ':' + data[0]; kinds[k] = (kinds[k] ?? 0) + 1; });
+const relays: RedisRelay[] = [];
+const S = async () => { const r = new RedisRelay({ url: 'redis://127.0.0.1:6379', prefix }); relays.push(r); await r.open(); return startServer({ extensions: [r] }); };
+const servers = [await S(), await S(), await S()];
+const a = yjsClient(servers[0].wsUrl, 'room'); const b = hocuspocusClient(servers[1].wsUrl, 'room'); const c = yjsClient(servers[2].wsUrl, 'room');
+await Promise.all([synced(a), synced(b), synced(c)]);
+await new Promise(r => setTimeout(r, 500));
+console.log('joins', count, kinds);
+count = 0; for (const k in kinds) delete kinds[k];
+a.doc.getMap('m').set('x', 1);
+await waitFor(() => b.document.getMap('m').get('x') === 1 && c.doc.getMap('m').get('x') === 1);
+await new Promise(r => setTimeout(r, 300));
+console.log('one update: redis messages', count, kinds);
+count = 0; for (const k in kinds) delete kinds[k];
+a.awareness.setLocalStateField('cursor', 1);
+await waitFor(() => b.awareness!.getStates().get(a.doc.clientID)?.cursor === 1);
+await new Promise(r => setTimeout(r, 300));
+console.log('one awareness update: redis messages', count, kinds);
+const aid = a.doc.clientID;
+const t0 = Date.now();
+a.destroy();
+try { await waitFor(() => !b.awareness!.getStates().has(aid), 5000); console.log('removal reached b after', Date.now() - t0, 'ms'); } catch (e) { console.log('removal did NOT reach b within 5 s'); }
+b.destroy(); c.destroy();
+await Promise.all(servers.map(s => s.stop()));
+await Promise.all(relays.map(r => r.close()));
+mon.disconnect();

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import * as Y from 'yjs';
+import { Document } from '@hocuspocus/server';
+import { PATCHED_HOCUSPOCUS_VERSION, syncStep2For } from '../src/sync/hocuspocus-patches.ts';
+import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
+
+// The upstream source the patches in src/sync/hocuspocus-patches.ts were written against. When @hocuspocus/server
+// changes, this fails on purpose: re-read MessageReceiver.apply, re-check the patches, then update the hash.
+const UPSTREAM_MESSAGE_RECEIVER_SHA256 = 'cdb2ebb84096ec5f1ac16b86b765aa7c1c32cdc96a886e75475d43e0e507a5b9';
+
+test('the patched Hocuspocus is the version the patches were written against', () => {
+  // The package exports no ./package.json: find its folder from its entry point (dist/ sits beside src/).
+  const packageDir = dirname(dirname(createRequire(import.meta.url).resolve('@hocuspocus/server')));
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
+  assert.equal(pkg.version, PATCHED_HOCUSPOCUS_VERSION);
+  const source = readFileSync(join(packageDir, 'src/MessageReceiver.ts'));
+  assert.equal(createHash('sha256').update(source).digest('hex'), UPSTREAM_MESSAGE_RECEIVER_SHA256);
+});
+
+let srv: TestServer;
+before(async () => {
+  srv = await startServer();
+});
+after(() => srv.stop());
+
+test('20 concurrent joiners on both endpoints get the full state, and a newcomer after a change gets the change', async () => {
+  const writer = yjsClient(srv.wsUrl, 'storm');
+  await synced(writer);
+  const big = writer.doc.getMap('big');
+  writer.doc.transact(() => {
+    for (let i = 0; i < 2_000; i++) big.set(`k${i}`, 'x'.repeat(100));
+  });
+  await waitFor(() => srv.server.hocuspocus.documents.get('storm')?.getMap('big').size === 2_000);
+
+  const joiners = Array.from({ length: 20 }, (_, i) => (i % 2 ? hocuspocusClient(srv.wsUrl, 'storm') : yjsClient(srv.wsUrl, 'storm')));
+  try {
+    await Promise.all(joiners.map((j) => synced(j, 10_000)));
+    for (const j of joiners) {
+      const doc = 'document' in j ? j.document : j.doc;
+      assert.equal(doc.getMap('big').size, 2_000);
+    }
+    // After a change a newcomer gets the new state, not the cached old one.
+    big.set('late', 'change');
+    await waitFor(() => srv.server.hocuspocus.documents.get('storm')?.getMap('big').get('late') === 'change');
+    const newcomer = hocuspocusClient(srv.wsUrl, 'storm');
+    await synced(newcomer);
+    assert.equal(newcomer.document.getMap('big').get('late'), 'change');
+    newcomer.destroy();
+  } finally {
+    joiners.forEach((j) => j.destroy());
+    writer.destroy();
+  }
+});
+
+test('the cached answer is shared per state vector and dropped on the next change', () => {
+  const document = new Document('cache-unit');
+  document.getMap('m').set('a', 1);
+  const empty = Y.encodeStateVector(new Y.Doc());
+  const first = syncStep2For(document, 'cache-unit', empty);
+  assert.equal(syncStep2For(document, 'cache-unit', empty), first, 'same state vector, same buffer');
+  assert.notEqual(syncStep2For(document, 'other-address', empty), first);
+  document.getMap('m').set('b', 2);
+  const after = syncStep2For(document, 'cache-unit', empty);
+  assert.notEqual(after, first);
+  assert.ok(after.byteLength > first.byteLength);
+  document.destroy();
+});

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { WebSocket } from 'ws';
+import { closed, hocuspocusClient, startServer, synced, waitFor, yjsClient } from './harness.ts';
+
+test('the heartbeat drops a peer that stops answering pings, and keeps one that answers', async () => {
+  const srv = await startServer({ heartbeatMs: 100 });
+  try {
+    const dead = new WebSocket(`${srv.wsUrl}/yjs/heartbeat`, { autoPong: false });
+    const alive = new WebSocket(`${srv.wsUrl}/yjs/heartbeat`);
+    await Promise.all([dead, alive].map((ws) => new Promise((r) => ws.once('open', r))));
+    const started = Date.now();
+    const result = await closed(dead, 2_000);
+    assert.equal(result.code, 1006, 'terminated without a close frame, as for a vanished peer');
+    assert.ok(Date.now() - started < 1_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(alive.readyState, WebSocket.OPEN);
+    alive.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a hundred rooms opened, edited and left are all unloaded', async () => {
+  const srv = await startServer();
+  try {
+    const { hocuspocus } = srv.server;
+    for (let batch = 0; batch < 4; batch++) {
+      const clients = Array.from({ length: 25 }, (_, i) => {
+        const room = `leak-${batch}-${i}`;
+        return i % 2 ? hocuspocusClient(srv.wsUrl, room) : yjsClient(srv.wsUrl, room);
+      });
+      await Promise.all(clients.map((c) => synced(c)));
+      for (const c of clients) ('document' in c ? c.document : c.doc).getMap('m').set('k', batch);
+      await waitFor(() => clients.every((c) => !('unsyncedChanges' in c) || c.unsyncedChanges === 0));
+      clients.forEach((c) => c.destroy());
+    }
+    await waitFor(
+      () => hocuspocus.documents.size === 0 && hocuspocus.loadingDocuments.size === 0 && hocuspocus.unloadingDocuments.size === 0,
+      5_000,
+      () => `still loaded: ${[...hocuspocus.documents.keys()].join(', ')}`,
+    );
+    assert.equal(hocuspocus.getConnectionsCount(), 0);
+    const stats = await srv.server.store.stats('leak-3-7');
+    assert.ok(stats.snapshotBytes > 0, 'the last writes were compacted into a snapshot on unload');
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('draining: /healthz never answers 200 and open sockets are closed with 1001', async () => {
+  const srv = await startServer();
+  const socket = new WebSocket(`${srv.wsUrl}/yjs/drain-health`);
+  await new Promise((r) => socket.once('open', r));
+  const closing = closed(socket);
+  const stopping = srv.stop();
+  const health = await fetch(`${srv.httpUrl}/healthz`).catch(() => null);
+  // Either the listener is already closed (connection refused) or it answers 503: never 200 while draining.
+  if (health) assert.equal(health.status, 503);
+  assert.equal((await closing).code, 1001);
+  await stopping;
+});
