@@ -1,4 +1,5 @@
 /** The `npm start` entry point: reads the configuration, wires logger -> store -> server, drains on SIGTERM. */
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { LevelDbStore } from './persistence/leveldb-store.ts';
@@ -20,6 +21,8 @@ const server = createScrawlServer({
   logger: log,
   maxMessageBytes: config.maxMessageBytes,
   heartbeatMs: config.heartbeatMs,
+  webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+  tldrawLicenseKey: config.tldrawLicenseKey,
 });
 
 try {

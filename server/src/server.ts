@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import { CloseCode } from './close-codes.ts';
 import { handleApiRequest, sendJson } from './http/routes.ts';
+import { serveWebApp } from './http/web-app.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { DocStore } from './persistence/doc-store.ts';
 import { PersistenceExtension } from './persistence/persistence-extension.ts';
@@ -24,6 +25,10 @@ export interface ScrawlServerOptions {
   compactAfterUpdates?: number;
   /** Extra Hocuspocus extensions (auth, scale-out), consulted before persistence. */
   extensions?: Extension[];
+  /** The built web app (web/dist) to serve at `/`, `/b/:room`, `/embed/:room`; unset serves no app (API only). */
+  webRoot?: string;
+  /** Handed to the canvas at runtime through `GET /api/config` (TLDRAW_LICENSE_KEY); null by default. */
+  tldrawLicenseKey?: string | null;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -77,7 +82,9 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    handleApiRequest(req, res, { hocuspocus, isReady: () => state === 'ready' })
+    const routes = { hocuspocus, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
+    handleApiRequest(req, res, routes)
+      .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
       .then((handled) => {
         if (!handled) sendJson(res, 404, { error: 'not found' });
       })

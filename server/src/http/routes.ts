@@ -8,6 +8,8 @@ export interface RouteContext {
   hocuspocus: Hocuspocus;
   /** True once the store is open and until draining starts. */
   isReady: () => boolean;
+  /** The tldraw licence key handed to the page at runtime (null: none configured). */
+  tldrawLicenseKey: string | null;
 }
 
 /** Sends a JSON body with `status`. */
@@ -31,6 +33,10 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   if (url.pathname === '/healthz') {
     if (ctx.isReady()) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 503, { status: 'unavailable' });
+    return true;
+  }
+  if (url.pathname === '/api/config') {
+    sendJson(res, 200, { tldrawLicenseKey: ctx.tldrawLicenseKey });
     return true;
   }
   const state = ROOM_STATE.exec(url.pathname);
