@@ -29,14 +29,15 @@ interface Args extends Options {
   scenarios: Scenario[];
   runs: number;
   targets: Set<TargetName> | undefined;
+  waitIdleS: number;
 }
 
 function usage(): never {
-  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--targets ${Object.keys(TARGETS).join(',')}]`);
+  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--targets ${Object.keys(TARGETS).join(',')}]`);
   process.exit(2);
 }
 
-const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'targets'];
+const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'wait-idle', 'targets'];
 
 /**
  * The root script is `npm run bench --workspace bench`, so `npm run bench -- --runs 3` from the root reaches us
@@ -70,7 +71,7 @@ function recoverNpmFlags(argv: string[]): string[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scenarios: [], runs: 1, durationS: 10, rounds: 10, idleClients: 2000, targets: undefined };
+  const args: Args = { scenarios: [], runs: 1, durationS: 10, rounds: 10, idleClients: 2000, targets: undefined, waitIdleS: 0 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number => {
@@ -89,6 +90,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--duration') args.durationS = value();
     else if (arg === '--rounds') args.rounds = Math.round(value());
     else if (arg === '--idle-clients') args.idleClients = Math.round(value());
+    else if (arg === '--wait-idle') args.waitIdleS = value();
     else if (arg === '--targets') {
       const names = (argv[++i] ?? '').split(',').filter(Boolean);
       if (names.some((n) => !(n in TARGETS))) usage();
@@ -129,6 +131,30 @@ function ensureFdLimit(args: Args): void {
   }
   args.idleClients = Math.max(100, Math.floor((Math.min(soft, hard) - 500) / 100) * 100);
   console.log(`fd limit ${soft} (hard ${hard}) too low for 2,000 idle clients: measuring ${args.idleClients} instead`);
+}
+
+/** Share (%) of all cores busy over `ms`, from /proc/stat: anything else running on the machine skews the figures. */
+async function machineBusyPct(ms: number): Promise<number> {
+  const read = () => {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = cpu[3] + (cpu[4] ?? 0);
+    return { idle, total: cpu.reduce((a, b) => a + b, 0) };
+  };
+  const a = read();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = read();
+  return b.total === a.total ? 0 : (100 * (1 - (b.idle - a.idle) / (b.total - a.total)));
+}
+
+/**
+ * With --wait-idle S, waits (up to S seconds) until the machine is quiet (< 10 % busy over 1 s) before each
+ * measurement; either way returns the busy share seen last, which is printed beside the figures.
+ */
+async function quietMachine(waitS: number): Promise<number> {
+  const deadline = performance.now() + waitS * 1000;
+  let busy = await machineBusyPct(1000);
+  while (busy >= 10 && performance.now() < deadline) busy = await machineBusyPct(1000);
+  return busy;
 }
 
 function machine(): string {
@@ -225,6 +251,7 @@ async function main(): Promise<void> {
       collected.set(name, perMetric);
       for (let run = 0; run < args.runs; run++) {
         let values: Record<string, Value>;
+        const busy = await quietMachine(args.waitIdleS);
         const began = performance.now();
         if (target.kind === 'scrawl' && scrawlUnavailable) {
           values = Object.fromEntries(scenario.metrics.map((m) => [m.key, 'skipped']));
@@ -248,7 +275,8 @@ async function main(): Promise<void> {
           perMetric.get(key)!.push(value);
         }
         const summary = scenario.metrics.map((m) => `${m.key}=${show(values[m.key])}`).join(' ');
-        console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s): ${summary}`);
+        console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s, machine ${busy.toFixed(0)} % busy before): ${summary}`);
+        if (busy >= 10) ctx.note(target, `${scenario.name} run ${run + 1} started on a busy machine (${busy.toFixed(0)} % of all cores busy)`);
       }
     }
     for (const metric of scenario.metrics) {

@@ -43,6 +43,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 /** Formats a number for the tables: 3 significant digits, no exponent for the ranges we print. */
 export function fmt(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
+  if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   if (abs >= 100) return value.toFixed(0);
   if (abs >= 10) return value.toFixed(1);
