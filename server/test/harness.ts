@@ -14,6 +14,9 @@ import { createScrawlServer, type ScrawlServer, type ScrawlServerOptions } from 
 import { LevelDbStore } from '../src/persistence/leveldb-store.ts';
 import { MemoryStore } from '../src/persistence/memory-store.ts';
 
+// y-websocket providers each add a process 'exit' listener (removed on destroy); tests run dozens at once.
+process.setMaxListeners(200);
+
 /** A server started for a test. */
 export interface TestServer {
   server: ScrawlServer;
