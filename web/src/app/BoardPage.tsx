@@ -46,7 +46,7 @@ export function BoardPage({ room, token, embed }: BoardPageProps) {
         licenseKey={config.tldrawLicenseKey ?? undefined}
         assetUrls={tldrawAssetUrls}
         components={components}
-        hideUi={embed?.minimalUi === false ? false : undefined}
+        hideUi={embed?.minimalUi ?? false}
         colorScheme={embed?.theme ?? undefined}
         onMount={(editor) => mountBoard(editor, board, { forceReadonly: embed?.readonly ?? false })}
       />

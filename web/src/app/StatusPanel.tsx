@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { TldrawUiButton, useValue } from 'tldraw'
+import { TldrawUiButton, useTldrawUiComponents, useValue } from 'tldraw'
 import type { ConnectionStatus } from '../sync/connection.ts'
 import type { RoomBoard } from './useRoomBoard.ts'
 import { boardPath } from './route.ts'
@@ -12,8 +12,12 @@ const LABELS: Record<ConnectionStatus['state'], string> = {
   denied: 'Access denied',
 }
 
-/** Top-right corner: where the link to the server stands, and a button that copies the board's link. */
+/**
+ * Top-right corner: where the link to the server stands, tldraw's people menu (names, colours,
+ * follow), and a button that copies the board's link.
+ */
 export function StatusPanel({ board }: { board: RoomBoard }) {
+  const { PeopleMenu } = useTldrawUiComponents()
   const status = useValue('status', () => board.connection.status.get(), [board])
   const [copied, setCopied] = useState(false)
   const share = async () => {
@@ -29,13 +33,14 @@ export function StatusPanel({ board }: { board: RoomBoard }) {
   }
   const pending = status.unsyncedChanges > 0 && status.state !== 'connected'
   return (
-    <div className="scrawl-status-panel">
+    <div className="scrawl-status-panel tlui-share-zone" draggable={false}>
       <span className={`scrawl-status scrawl-status--${status.state}`} data-testid="connection-status" data-state={status.state} data-unsynced={status.unsyncedChanges} role="status">
         <span className="scrawl-status__dot" aria-hidden />
         {LABELS[status.state]}
         {status.readonly ? ' · read-only' : ''}
         {pending ? ` · ${status.unsyncedChanges} unsynced` : ''}
       </span>
+      {PeopleMenu && <PeopleMenu />}
       <TldrawUiButton type="normal" onClick={share} data-testid="share-button">
         {copied ? 'Link copied' : 'Share'}
       </TldrawUiButton>

@@ -7,7 +7,7 @@ export type Route =
 
 /** Query options of `/embed/:room`, for iframes. */
 export interface EmbedOptions {
-  /** `ui=minimal`: only the canvas and the toolbar, no menus. */
+  /** `ui=minimal`: the bare canvas, without tldraw's toolbar and panels (pan and zoom still work). */
   minimalUi: boolean
   /** `theme=dark|light`; null follows the embedding page's colour scheme. */
   theme: 'dark' | 'light' | null

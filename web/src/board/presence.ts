@@ -59,9 +59,9 @@ export function syncPresence({ store, awareness, localPresence, throttleMs = 50 
   const stopReacting = react('scrawl.presence.local', () => {
     localPresence.get()
     if (timer !== undefined) return
-    const waitMs = lastSentAt + throttleMs - Date.now()
-    if (waitMs <= 0) send()
-    else timer = setTimeout(send, waitMs)
+    // Always on a timer, never inline: awareness listeners (ours included) write to stores, which
+    // must not happen while tldraw's reactive system is running this effect.
+    timer = setTimeout(send, Math.max(0, lastSentAt + throttleMs - Date.now()))
   })
 
   const onChange = ({ added, updated, removed }: AwarenessChange) => {
