@@ -23,6 +23,7 @@ const server = createScrawlServer({
   heartbeatMs: config.heartbeatMs,
   webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   tldrawLicenseKey: config.tldrawLicenseKey,
+  authSecret: config.authSecret,
 });
 
 try {

@@ -8,6 +8,7 @@ import { serveWebApp } from './http/web-app.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { DocStore } from './persistence/doc-store.ts';
 import { PersistenceExtension } from './persistence/persistence-extension.ts';
+import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
 import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
 
@@ -29,6 +30,8 @@ export interface ScrawlServerOptions {
   webRoot?: string;
   /** Handed to the canvas at runtime through `GET /api/config` (TLDRAW_LICENSE_KEY); null by default. */
   tldrawLicenseKey?: string | null;
+  /** HS256 secret (AUTH_SECRET). When set, every connection and API call needs a token; unset, none does. */
+  authSecret?: string | null;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -59,7 +62,9 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   const log = options.logger ?? silentLogger;
   const store = options.store;
   const persistence = new PersistenceExtension({ store, log, compactAfterUpdates: options.compactAfterUpdates });
-  const hocuspocus = createHocuspocus({ extensions: [...(options.extensions ?? []), persistence] });
+  const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;
+  const auth = verifier ? [new AuthExtension(verifier)] : [];
+  const hocuspocus = createHocuspocus({ extensions: [...auth, ...(options.extensions ?? []), persistence] });
   const sockets = new SocketServer({
     hocuspocus,
     log,
@@ -82,7 +87,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const routes = { hocuspocus, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
+    const routes = { hocuspocus, verifier, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
     handleApiRequest(req, res, routes)
       .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
       .then((handled) => {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import { CloseCode, ProtocolError } from '../close-codes.ts';
 import { isValidRoomId } from '../rooms.ts';
+import type { TokenVerifier } from '../sync/auth.ts';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface RouteContext {
@@ -10,6 +12,23 @@ export interface RouteContext {
   isReady: () => boolean;
   /** The tldraw licence key handed to the page at runtime (null: none configured). */
   tldrawLicenseKey: string | null;
+  /** Checks Bearer tokens on room routes; null when auth is off. */
+  verifier: TokenVerifier | null;
+}
+
+/** With auth on, the request's Bearer token must grant `room`: answers 401/403 and returns false otherwise. */
+async function authorized(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, room: string): Promise<boolean> {
+  if (!ctx.verifier) return true;
+  const header = req.headers.authorization ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice(7).trim() : null;
+  try {
+    await ctx.verifier.authorize(token, room);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    sendJson(res, error.code === CloseCode.forbidden ? 403 : 401, { error: error.reason });
+    return false;
+  }
 }
 
 /** Sends a JSON body with `status`. */
@@ -50,6 +69,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
       sendJson(res, 400, { error: 'room ids match ^[A-Za-z0-9_-]{1,64}$' });
       return true;
     }
+    if (!(await authorized(req, res, ctx, room))) return true;
     const update = await readRoomState(ctx.hocuspocus, room);
     res.writeHead(200, {
       'content-type': 'application/octet-stream',

@@ -26,6 +26,8 @@ export interface SocketServerOptions {
 export interface ConnectionContext {
   /** The endpoint the client connected to. */
   endpoint: Endpoint;
+  /** The client's socket, so a hook can close it with a catalogued code. */
+  socket: ClientSocket;
 }
 
 // What a client may send on each endpoint. BroadcastStateless (6) is server-internal, SyncStatus/Ping are server-only.
@@ -120,7 +122,7 @@ export class SocketServer {
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: Endpoint, room: string | null): void {
     const prefix = room === null ? null : encodeDocumentPrefix(room);
     const socket = new ClientSocket(ws, endpoint, prefix, this.log);
-    const context: ConnectionContext = { endpoint };
+    const context: ConnectionContext = { endpoint, socket };
     const client = this.hocuspocus.handleConnection(socket, toFetchRequest(request, url), context);
     this.sockets.add(socket);
 
