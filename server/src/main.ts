@@ -24,6 +24,7 @@ const server = createScrawlServer({
   webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   tldrawLicenseKey: config.tldrawLicenseKey,
   authSecret: config.authSecret,
+  assetDir: config.dataDir,
 });
 
 try {

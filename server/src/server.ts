@@ -5,6 +5,7 @@ import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import { CloseCode } from './close-codes.ts';
 import { handleApiRequest, sendJson } from './http/routes.ts';
 import { serveWebApp } from './http/web-app.ts';
+import { FileAssetStore } from './http/assets.ts';
 import { silentLogger, type Logger } from './log.ts';
 import type { DocStore } from './persistence/doc-store.ts';
 import { PersistenceExtension } from './persistence/persistence-extension.ts';
@@ -32,6 +33,8 @@ export interface ScrawlServerOptions {
   tldrawLicenseKey?: string | null;
   /** HS256 secret (AUTH_SECRET). When set, every connection and API call needs a token; unset, none does. */
   authSecret?: string | null;
+  /** Directory for uploaded images (`<dir>/assets/...`), normally DATA_DIR; unset refuses uploads. */
+  assetDir?: string;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -62,6 +65,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   const log = options.logger ?? silentLogger;
   const store = options.store;
   const persistence = new PersistenceExtension({ store, log, compactAfterUpdates: options.compactAfterUpdates });
+  const assets = options.assetDir ? new FileAssetStore(options.assetDir) : null;
   const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;
   const auth = verifier ? [new AuthExtension(verifier)] : [];
   const hocuspocus = createHocuspocus({ extensions: [...auth, ...(options.extensions ?? []), persistence] });
@@ -87,7 +91,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const routes = { hocuspocus, verifier, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
+    const routes = { hocuspocus, verifier, assets, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
     handleApiRequest(req, res, routes)
       .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
       .then((handled) => {

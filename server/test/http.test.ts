@@ -12,7 +12,7 @@ before(async () => {
   writeFileSync(join(web.path, 'index.html'), '<!doctype html><title>Scrawl</title>');
   writeFileSync(join(web.path, 'assets', 'index-abc123.js'), 'console.log(1)');
   writeFileSync(join(web.path, 'favicon.svg'), '<svg/>');
-  srv = await startServer({ webRoot: web.path, tldrawLicenseKey: 'key-123' });
+  srv = await startServer({ webRoot: web.path, tldrawLicenseKey: 'key-123', assetDir: web.path });
 });
 after(async () => {
   await srv.stop();
@@ -68,4 +68,26 @@ test('/healthz and the state of an empty room', async () => {
   Y.applyUpdate(doc, new Uint8Array(await state.arrayBuffer()));
   assert.equal(doc.store.clients.size, 0);
   assert.equal((await fetch(`${srv.httpUrl}/api/rooms/empty-room/state`, { method: 'POST' })).status, 405);
+});
+
+test('images upload to the room, come back byte-equal with immutable caching, and bad uploads are refused', async () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+  const upload = await fetch(`${srv.httpUrl}/api/rooms/pics/assets`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  assert.equal(upload.status, 201);
+  const { url } = (await upload.json()) as { url: string };
+  assert.match(url, /^\/api\/rooms\/pics\/assets\/[0-9a-f]{64}\.png$/);
+  const again = await fetch(`${srv.httpUrl}/api/rooms/pics/assets`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: png });
+  assert.equal(((await again.json()) as { url: string }).url, url, 'content-addressed: same file, same URL');
+  const res = await get(url);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/png');
+  assert.match(res.headers.get('cache-control')!, /immutable/);
+  assert.deepEqual(new Uint8Array(await res.arrayBuffer()), png);
+  const post = (type: string, body: Uint8Array, room = 'pics') =>
+    fetch(`${srv.httpUrl}/api/rooms/${room}/assets`, { method: 'POST', headers: { 'content-type': type }, body });
+  assert.equal((await post('text/html', png)).status, 415);
+  assert.equal((await post('image/png', new Uint8Array(10 * 1024 * 1024 + 1))).status, 413);
+  assert.equal((await post('image/png', png, 'bad%20room')).status, 400);
+  assert.equal((await get('/api/rooms/pics/assets/../../state')).status, 404);
+  assert.equal((await get(`/api/rooms/other/assets/${url.split('/').pop()}`)).status, 404, 'assets belong to their room');
 });

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import { isValidRoomId } from '../rooms.ts';
 import type { TokenVerifier } from '../sync/auth.ts';
+import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface RouteContext {
@@ -14,15 +15,18 @@ export interface RouteContext {
   tldrawLicenseKey: string | null;
   /** Checks Bearer tokens on room routes; null when auth is off. */
   verifier: TokenVerifier | null;
+  /** Where uploaded images live; null: uploads are refused (503). */
+  assets: FileAssetStore | null;
 }
 
 /** With auth on, the request's Bearer token must grant `room`: answers 401/403 and returns false otherwise. */
-async function authorized(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, room: string): Promise<boolean> {
+async function authorized(req: IncomingMessage, res: ServerResponse, ctx: RouteContext, room: string, needsWrite = false): Promise<boolean> {
   if (!ctx.verifier) return true;
   const header = req.headers.authorization ?? '';
   const token = header.startsWith('Bearer ') ? header.slice(7).trim() : null;
   try {
-    await ctx.verifier.authorize(token, room);
+    const claims = await ctx.verifier.authorize(token, room);
+    if (needsWrite && claims.mode !== 'rw') throw new ProtocolError(CloseCode.forbidden, 'read-only token');
     return true;
   } catch (error) {
     if (!(error instanceof ProtocolError)) throw error;
@@ -39,6 +43,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 const ROOM_STATE = /^\/api\/rooms\/([^/]+)\/state$/;
+const ROOM_ASSETS = /^\/api\/rooms\/([^/]+)\/assets(?:\/([^/]+))?$/;
 
 /**
  * Serves the HTTP API. Returns false when no route matched, so the caller can try the next handler (the web app).
@@ -56,6 +61,23 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   }
   if (url.pathname === '/api/config') {
     sendJson(res, 200, { tldrawLicenseKey: ctx.tldrawLicenseKey });
+    return true;
+  }
+  const assets = ROOM_ASSETS.exec(url.pathname);
+  if (assets) {
+    const room = safeDecode(assets[1]);
+    if (!isValidRoomId(room)) {
+      sendJson(res, 400, { error: 'room ids match ^[A-Za-z0-9_-]{1,64}$' });
+    } else if (!ctx.assets) {
+      sendJson(res, 503, { error: 'no asset store configured' });
+    } else if (assets[2] === undefined && req.method === 'POST') {
+      if (await authorized(req, res, ctx, room, true)) await uploadAsset(req, res, ctx.assets, room, DEFAULT_MAX_ASSET_BYTES);
+    } else if (assets[2] !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+      // Readable without a token: <img> cannot send one, and the id is a 256-bit content hash.
+      await serveAsset(req, res, ctx.assets, room, assets[2]);
+    } else {
+      sendJson(res, 405, { error: 'method not allowed' });
+    }
     return true;
   }
   const state = ROOM_STATE.exec(url.pathname);
