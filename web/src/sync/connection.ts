@@ -74,6 +74,7 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   provider.attach()
 
   const status = atom<ConnectionStatus>('scrawl.connection', { state: 'connecting', unsyncedChanges: 0, readonly: false })
+  /** Whether a link existed or an attempt failed: from then on we are "reconnecting", not "connecting". */
   let everConnected = false
   let denied = false
   const update = (patch: Partial<ConnectionStatus>) => status.update((s) => ({ ...s, ...patch }))
@@ -97,12 +98,13 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   })
   websocket.on('status', refresh)
   websocket.on('close', ({ event }: { event: CloseEvent }) => {
+    everConnected = true
     // 4400-4499 mean "do not retry" (INTERFACE.md): bad room, bad or missing token, forbidden.
     if (event.code >= 4400 && event.code <= 4499) {
       denied = true
       websocket.disconnect()
-      refresh()
     }
+    refresh()
   })
   const onOnline = () => {
     refresh()
