@@ -126,7 +126,8 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
   }
 
   function seedDoc() {
-    const hasPage = [...records.values()].some((value) => decodeRecord(value)?.typeName === 'page')
+    // tldraw ids carry their type as a prefix, so no record needs decoding here.
+    const hasPage = [...records.keys()].some((id) => id.startsWith('page:'))
     if (records.has(TLDOCUMENT_ID) && hasPage && meta.has(SCHEMA_KEY)) return
     doc.transact(() => {
       if (!meta.has(SCHEMA_KEY)) meta.set(SCHEMA_KEY, ourSchema)
