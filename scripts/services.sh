@@ -31,7 +31,7 @@ ensure_postgres() {
     for _ in $(seq 100); do pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1 && break; sleep 0.2; done
   fi
   # A database of our own, reachable over TCP as the postgres superuser.
-  if ! psql -h 127.0.0.1 -U postgres -d scrawl_test -c 'select 1' >/dev/null 2>&1; then
+  if ! PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d scrawl_test -c 'select 1' >/dev/null 2>&1; then
     su postgres -c "psql -q -c \"alter user postgres password 'postgres'\"" >/dev/null 2>&1 || true
     su postgres -c "createdb scrawl_test" >/dev/null 2>&1 || \
       PGPASSWORD=postgres createdb -h 127.0.0.1 -U postgres scrawl_test >/dev/null 2>&1 || true

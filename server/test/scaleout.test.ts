@@ -108,6 +108,39 @@ if (!databaseUrl || !redisUrl) {
     await waitFor(() => !c.awareness.getStates().has(bId), 2_000, () => 'removal of b did not cross');
   });
 
+  test('scale-out: an instance that lost its Redis connection catches up on what it missed once reconnected', async () => {
+    const schema = freshSchema('resync');
+    const prefix = `${run}-resync`;
+    const relays: RedisRelay[] = [];
+    const servers: TestServer[] = [];
+    for (let i = 0; i < 2; i++) {
+      const relay = new RedisRelay({ url: rUrl, prefix });
+      await relay.open();
+      relays.push(relay);
+      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema }), extensions: [relay] });
+      servers.push(server);
+      cleanups.push(async () => {
+        await server.stop();
+        await relay.close();
+      });
+    }
+    const a = hocuspocusClient(servers[0].wsUrl, 'resync');
+    const b = yjsClient(servers[1].wsUrl, 'resync');
+    cleanups.push(() => [a, b].forEach((p) => p.destroy()));
+    await Promise.all([synced(a), synced(b)]);
+    await new Promise((r) => setTimeout(r, 100));
+
+    // Cut instance 1's subscriber connection (as a Redis restart or a network blip would), then edit on instance 0
+    // at once: ioredis waits at least 50 ms before reconnecting, so the relayed update is published to nobody.
+    const admin = new Redis(rUrl);
+    cleanups.push(() => admin.quit());
+    const killed = await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub', 'SKIPME', 'yes', 'ID', ...(await connectionIds(admin, `scrawl-sub-${relays[1].instanceId}`)));
+    assert.equal(killed, 1);
+    a.document.getMap('m').set('while-cut-off', true);
+    await waitFor(() => b.doc.getMap('m').get('while-cut-off') === true, 5_000, () => 'instance 1 never caught up');
+    assert.ok(relays[1].getStats().resyncs >= 1);
+  });
+
   test('scale-out: 3 instances, both protocols, random edits, one instance killed with SIGKILL: nothing acknowledged is lost and all converge', async (t) => {
     const seed = Number(process.env.SCALEOUT_SEED ?? Math.floor(Math.random() * 2 ** 31));
     t.diagnostic(`seed ${seed} (rerun: SCALEOUT_SEED=${seed}; network timing still varies)`);
@@ -219,6 +252,15 @@ if (!databaseUrl || !redisUrl) {
       );
     }
   });
+}
+
+/** Redis client ids of the connections named `name`. */
+async function connectionIds(admin: Redis, name: string): Promise<string[]> {
+  const list = (await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `))
+    .map((line) => /^id=(\d+)/.exec(line)![1]);
 }
 
 /** A client of either protocol with its own doc; keeps the doc across reconnects. */

@@ -136,8 +136,15 @@ export class RedisRelay implements Extension {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     // Publishes fail at once while Redis is away instead of queueing without bound; the resync after reconnecting
     // sends what they carried. Subscriptions are restored by ioredis itself (autoResubscribe).
-    this.pub = new Redis(options.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.sub = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    // Named so operators (and tests) can find an instance's connections in CLIENT LIST.
+    const name = (role: string) => `scrawl-${role}-${this.instanceId}`;
+    this.pub = new Redis(options.url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: name('pub'),
+    });
+    this.sub = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: name('sub') });
     for (const [name, client] of [['pub', this.pub], ['sub', this.sub]] as const) {
       client.on('error', (error: Error) => this.log.warn({ client: name, err: error.message }, 'redis connection error'));
       client.on('ready', () => {
