@@ -1,0 +1,37 @@
+# Scrawl self-hosting image. Multi-stage: build the web app with all dependencies, then ship only production
+# dependencies, the server's source (run directly by Node's type stripping) and the built web app.
+# The base comes from a build argument so the same file builds from Docker Hub or from a local base image.
+ARG BASE=node:24-bookworm-slim
+
+FROM ${BASE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY server/package.json server/
+COPY web/package.json web/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+# Only what building the web app needs (no browsers, no bench anchors, not the Node binary the root brings for old hosts).
+RUN PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --workspace web --include-workspace-root=false --no-audit --no-fund
+COPY tsconfig.base.json ./
+COPY web web
+RUN npm run build --workspace web
+
+FROM ${BASE} AS runtime
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=1234 DATA_DIR=/data
+COPY package.json package-lock.json ./
+COPY server/package.json server/
+COPY web/package.json web/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+RUN npm ci --omit=dev --workspace server --include-workspace-root=false --no-audit --no-fund \
+  && npm cache clean --force \
+  && mkdir -p /data && chown 10001:10001 /data
+COPY server/src server/src
+COPY --from=build /app/web/dist web/dist
+USER 10001:10001
+VOLUME /data
+EXPOSE 1234
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:1234/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "server/src/main.ts"]
