@@ -92,12 +92,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  if (redisUrl !== null && databaseUrl === null) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'needs DATABASE_URL: several instances must share one PostgreSQL store; with the embedded LevelDB store each ' +
+        "instance would keep only its own clients' updates in its own DATA_DIR, and rooms would silently miss the others' edits",
+    );
+  }
+
   return {
     port: integer('PORT', 1234, 0, 65535),
     host: text('HOST') ?? '0.0.0.0',
     dataDir: text('DATA_DIR') ?? './data',
-    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    databaseUrl,
+    redisUrl,
     authSecret,
     allowedOrigins,
     maxMessageBytes: integer('MAX_MESSAGE_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { LevelDbStore } from './persistence/leveldb-store.ts';
+import { PostgresStore } from './persistence/postgres-store.ts';
+import { RedisRelay } from './scaleout/redis-relay.ts';
 import { createScrawlServer } from './server.ts';
 
 let config;
@@ -15,9 +17,16 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const store = new LevelDbStore({ directory: config.dataDir });
+const store = config.databaseUrl
+  ? new PostgresStore({
+      connectionString: config.databaseUrl,
+      onIdleError: (error) => log.warn({ err: error.message }, 'idle database connection failed'),
+    })
+  : new LevelDbStore({ directory: config.dataDir });
+const relay = config.redisUrl ? new RedisRelay({ url: config.redisUrl, logger: log }) : null;
 const server = createScrawlServer({
   store,
+  extensions: relay ? [relay] : [],
   logger: log,
   maxMessageBytes: config.maxMessageBytes,
   heartbeatMs: config.heartbeatMs,
@@ -28,8 +37,10 @@ const server = createScrawlServer({
 });
 
 try {
+  await relay?.open();
   const address = await server.listen(config.port, config.host);
-  log.info({ port: address.port, host: address.address, dataDir: config.dataDir }, 'scrawl listening');
+  // Tests find the port in this line: keep `"port":N` and the message.
+  log.info({ port: address.port, host: address.address, store: store.kind, relay: relay !== null }, 'scrawl listening');
 } catch (error) {
   log.fatal({ err: error }, `cannot start: ${(error as Error).message}`);
   process.exit(1);
@@ -41,12 +52,15 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining');
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'unclean stop');
-        process.exit(1);
-      },
-    );
+    server
+      .stop()
+      .then(() => relay?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'unclean stop');
+          process.exit(1);
+        },
+      );
   });
 }

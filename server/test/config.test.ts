@@ -28,6 +28,7 @@ test('every bad variable is named in the error', () => {
     [{ TLS_CERT_FILE: '/c.pem' }, 'TLS_KEY_FILE'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET'],
     [{ ALLOWED_ORIGINS: 'example.com' }, 'ALLOWED_ORIGINS'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379' }, 'REDIS_URL'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(() => loadConfig(env), (error: Error) => error instanceof ConfigError && error.message.startsWith(`${variable}:`));
