@@ -109,3 +109,28 @@ export async function drawNewStroke(page: Page, points: Array<[number, number]>)
 export function idsOf(shapes: Array<{ id: string }>): string[] {
   return shapes.map((shape) => shape.id).sort();
 }
+
+/**
+ * Waits until every page shows the same `count` shapes (identical records, every stroke finished) and returns them.
+ * A snapshot taken from one page right after another page drew may still lack that page's last frame.
+ */
+export async function convergedShapes(pages: Page[], count: number, timeoutMs = 10_000): Promise<ShapeJson[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ShapeJson[][] = [];
+  while (Date.now() < deadline) {
+    last = await Promise.all(pages.map(shapesOf));
+    const first = JSON.stringify(last[0]);
+    if (
+      last[0].length === count &&
+      last[0].every((shape) => shape.type !== 'draw' || shape.props.isComplete) &&
+      last.every((shapes) => JSON.stringify(shapes) === first)
+    ) {
+      return last[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `pages did not converge on ${count} shapes within ${timeoutMs} ms; ids per page: ` +
+      JSON.stringify(last.map((shapes) => idsOf(shapes))),
+  );
+}

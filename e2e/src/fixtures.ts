@@ -112,8 +112,15 @@ async function cuttableSync(context: BrowserContext, onSocket: (url: string) => 
       socketsOpened++;
       const server = ws.connectToServer();
       live.add(ws);
-      ws.onClose(() => live.delete(ws));
-      server.onClose(() => live.delete(ws));
+      // Having onClose handlers turns off Playwright's close forwarding, so forward closes both ways here.
+      ws.onClose((code, reason) => {
+        live.delete(ws);
+        void server.close({ code, reason }).catch(() => {});
+      });
+      server.onClose((code, reason) => {
+        live.delete(ws);
+        void ws.close({ code, reason }).catch(() => {});
+      });
     },
   );
   return {
