@@ -1,6 +1,7 @@
 import { Level } from 'level';
 import { mergeStoredUpdates } from './merge.ts';
 import { type DocStore, type RoomStoreStats, StoreUnavailableError } from './doc-store.ts';
+import { GroupCommit } from './group-commit.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
 /** Options of {@link LevelDbStore}. */
@@ -14,12 +15,6 @@ export interface LevelDbStoreOptions {
   fsync?: boolean;
 }
 
-interface PendingAppend {
-  key: string;
-  value: Uint8Array;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 // Keys: `<room>/s` holds the snapshot, `<room>/l/<seq>` the log. Room ids never contain '/', and '0'..'9' sort the
 // zero-padded sequence numbers in append order.
@@ -40,9 +35,13 @@ export class LevelDbStore implements DocStore {
   /** The next sequence number per room, read from disk once, then kept here. */
   private readonly nextSeq = new Map<string, number>();
   private readonly seqLoading = new Map<string, Promise<number>>();
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
-  private writing: Promise<void> = Promise.resolve();
+  /** Appends of one turn become one LevelDB batch. */
+  private readonly appends = new GroupCommit<{ key: string; value: Uint8Array }>((batch) =>
+    this.db.batch(
+      batch.map(({ key, value }) => ({ type: 'put' as const, key, value })),
+      { sync: this.fsync },
+    ),
+  );
   /** Serialises compaction with reads of the same room. */
   private readonly roomLocks = new KeyedMutex();
 
@@ -83,10 +82,7 @@ export class LevelDbStore implements DocStore {
     }
     const seq = this.nextSeq.get(room)!;
     this.nextSeq.set(room, seq + 1);
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ key: logKey(room, seq), value: update, resolve, reject });
-      this.scheduleFlush();
-    });
+    return this.appends.add({ key: logKey(room, seq), value: update });
   }
 
   async compact(room: string): Promise<void> {
@@ -121,8 +117,7 @@ export class LevelDbStore implements DocStore {
   }
 
   async close(): Promise<void> {
-    this.flush();
-    await this.writing;
+    await this.appends.drain();
     await this.db.close();
   }
 
@@ -137,31 +132,5 @@ export class LevelDbStore implements DocStore {
       this.seqLoading.set(room, loading);
     }
     return loading;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate runs after the current poll phase: every update read from the sockets in this turn joins the batch.
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    // Batches are chained so they reach disk in order; LevelDB would serialise them anyway.
-    this.writing = this.writing.then(async () => {
-      try {
-        await this.db.batch(
-          batch.map(({ key, value }) => ({ type: 'put' as const, key, value })),
-          { sync: this.fsync },
-        );
-        for (const append of batch) append.resolve();
-      } catch (error) {
-        for (const append of batch) append.reject(error);
-      }
-    });
   }
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { mergeStoredUpdates } from './merge.ts';
+import { GroupCommit } from './group-commit.ts';
 import { type DocStore, type RoomStoreStats, StoreUnavailableError } from './doc-store.ts';
 
 /** Options of {@link PostgresStore}. */
@@ -20,12 +21,6 @@ export interface PostgresStoreOptions {
   onIdleError?: (error: Error) => void;
 }
 
-interface PendingAppend {
-  room: string;
-  update: Uint8Array;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -53,9 +48,15 @@ export class PostgresStore implements DocStore {
   private readonly database: string;
   private readonly snapshots: string;
   private readonly log: string;
-  private pending: PendingAppend[] = [];
-  private flushScheduled = false;
-  private writing: Promise<void> = Promise.resolve();
+  /** Appends of one turn become one multi-row INSERT; batches commit in order, so seq follows append order. */
+  private readonly appends = new GroupCommit<{ room: string; update: Uint8Array }>(async (batch) => {
+    await this.pool.query(
+      `INSERT INTO ${this.log} (room, update)
+       SELECT room, update FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch(room, update, position)
+       ORDER BY position`,
+      [batch.map((a) => a.room), batch.map((a) => Buffer.from(a.update.buffer, a.update.byteOffset, a.update.byteLength))],
+    );
+  });
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -129,11 +130,8 @@ export class PostgresStore implements DocStore {
   }
 
   append(room: string, update: Uint8Array): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      // A copy: the caller's buffer may be a view into a network buffer that is reused before the batch is written.
-      this.pending.push({ room, update: update.slice(), resolve, reject });
-      this.scheduleFlush();
-    });
+    // A copy: the caller's buffer may be a view into a network buffer that is reused before the batch is written.
+    return this.appends.add({ room, update: update.slice() });
   }
 
   async compact(room: string): Promise<void> {
@@ -193,37 +191,8 @@ export class PostgresStore implements DocStore {
   }
 
   async close(): Promise<void> {
-    this.flush();
-    await this.writing;
+    await this.appends.drain();
     await this.pool.end();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate runs after the current poll phase: every update read from the sockets in this turn joins the batch.
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    // Chained so batches commit in order (seq follows append order); the next tick's appends gather meanwhile.
-    this.writing = this.writing.then(async () => {
-      try {
-        await this.pool.query(
-          `INSERT INTO ${this.log} (room, update)
-           SELECT room, update FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS batch(room, update, position)
-           ORDER BY position`,
-          [batch.map((a) => a.room), batch.map((a) => Buffer.from(a.update.buffer, a.update.byteOffset, a.update.byteLength))],
-        );
-        for (const append of batch) append.resolve();
-      } catch (error) {
-        for (const append of batch) append.reject(error);
-      }
-    });
   }
 }
 
