@@ -214,6 +214,7 @@ async function main(): Promise<void> {
   ensureFdLimit(args);
   process.on('SIGINT', () => {
     killAllStarted();
+    removeRunDir();
     process.exit(130);
   });
   process.on('exit', killAllStarted);
