@@ -9,6 +9,7 @@ import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates } from './merge.ts';
 import { SyncType } from '../sync/frames.ts';
+import type { ConnectionContext } from '../sync/socket-server.ts';
 
 /** Options of {@link PersistenceExtension}. */
 export interface PersistenceOptions {
@@ -32,9 +33,10 @@ const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[
 /**
  * Hocuspocus extension that keeps rooms in a {@link DocStore}:
  * - load: the stored snapshot and log are applied before the first client syncs, so the first sync holds the state;
- * - append: every update from a client is appended in `beforeSync`, which Hocuspocus awaits before applying the update
- *   and sending the SyncStatus acknowledgement, so an acknowledged update is always stored. The same path serves both
- *   endpoints because y-websocket clients go through Hocuspocus's connection handling too;
+ * - append: every update from a client is appended from `beforeSync`; the update is applied and relayed at once,
+ *   and its SyncStatus acknowledgement is held by the client's socket until the append is durable, so an acknowledged
+ *   update is always stored. The same path serves both endpoints, since y-websocket clients go through Hocuspocus's
+ *   connection handling too;
  * - compact: in the background, after many appends and when the document is stored (debounced, and on the last
  *   disconnect before unloading).
  */
@@ -47,6 +49,8 @@ export class PersistenceExtension implements Extension {
   /** Updates appended per loaded room since its last compaction. */
   private readonly appendsSinceCompaction = new Map<string, number>();
   private readonly compacting = new Map<string, Promise<void>>();
+  /** Appends not yet settled, per room. */
+  private readonly writesInFlight = new Map<string, Set<Promise<void>>>();
 
   constructor(options: PersistenceOptions) {
     this.store = options.store;
@@ -56,6 +60,8 @@ export class PersistenceExtension implements Extension {
 
   async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
     const started = performance.now();
+    // A room unloaded with writes still in flight and loaded again at once must not miss them.
+    await this.writesSettled(documentName);
     const updates = await this.store.load(documentName);
     const rejected = applyStoredUpdates(document, updates, LOAD_ORIGIN);
     if (rejected > 0) {
@@ -69,14 +75,45 @@ export class PersistenceExtension implements Extension {
     if (type !== SyncType.step2 && type !== SyncType.update) return;
     // Read-only connections are refused by Hocuspocus right after this hook; their updates are never stored.
     if (connection.readOnly || isEmptyUpdate(payload)) return;
-    await this.store.append(documentName, payload);
+    // Not awaited: the update is applied and relayed at once, and only its acknowledgement waits for the write
+    // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
+    const write = this.store.append(documentName, payload);
+    this.trackWrite(documentName, write);
+    (connection.context as ConnectionContext).socket.acks.track(write);
     const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
     this.appendsSinceCompaction.set(documentName, count);
     if (count >= this.compactAfterUpdates) void this.compact(documentName);
   }
 
   async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
+    // Hocuspocus unloads the room after this hook: let its writes land first.
+    await this.writesSettled(documentName);
     if ((this.appendsSinceCompaction.get(documentName) ?? 0) > 0) await this.compact(documentName);
+  }
+
+  /** Remembers a room's write until it settles. */
+  private trackWrite(room: string, write: Promise<void>): void {
+    let writes = this.writesInFlight.get(room);
+    if (!writes) {
+      writes = new Set();
+      this.writesInFlight.set(room, writes);
+    }
+    const entry = write.then(
+      () => {},
+      // The connection's AckGate reports the failure (and closes it); here only completion matters.
+      () => {},
+    );
+    writes.add(entry);
+    void entry.then(() => {
+      writes.delete(entry);
+      if (writes.size === 0 && this.writesInFlight.get(room) === writes) this.writesInFlight.delete(room);
+    });
+  }
+
+  /** Resolves once every write of `room` started so far has settled. */
+  private async writesSettled(room: string): Promise<void> {
+    const writes = this.writesInFlight.get(room);
+    if (writes) await Promise.all(writes);
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {

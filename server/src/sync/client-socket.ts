@@ -1,6 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../close-codes.ts';
+import * as decoding from 'lib0/decoding';
+import { AckGate } from './ack-gate.ts';
 import { AuthType, MessageType } from './frames.ts';
 
 /** Which protocol a client speaks; each has its own endpoint. */
@@ -22,6 +24,14 @@ export class ClientSocket {
   /** For `/yjs`: the length of the room-name prefix Hocuspocus writes in front of every frame. */
   private readonly prefixLength: number;
   private readonly log: Logger;
+  /**
+   * Acknowledgements wait here for the store (see AckGate). A failed write closes the socket with 1011 without
+   * acknowledging: the client reconnects and its sync sends the update again.
+   */
+  readonly acks = new AckGate((error) => {
+    this.log.error({ err: error }, 'store write failed; closing the connection unacknowledged');
+    this.close(1011, 'storage failed; reconnect');
+  });
 
   constructor(ws: WebSocket, endpoint: Endpoint, prefix: Uint8Array | null, log: Logger) {
     this.ws = ws;
@@ -38,7 +48,8 @@ export class ClientSocket {
   /** Sends one Hocuspocus frame to the client, translated for its endpoint. */
   send(frame: Uint8Array): void {
     if (this.endpoint === 'sync') {
-      this.ws.send(frame);
+      if (isSyncStatus(frame)) this.acks.whenStored(() => this.ws.send(frame));
+      else this.ws.send(frame);
       return;
     }
     const type = frame[this.prefixLength];
@@ -80,4 +91,11 @@ export class ClientSocket {
   terminate(): void {
     this.ws.terminate();
   }
+}
+
+/** Is this `/sync` frame a SyncStatus (the acknowledgement)? Skips the document name to read the type. */
+function isSyncStatus(frame: Uint8Array): boolean {
+  const decoder = decoding.createDecoder(frame);
+  const nameLength = decoding.readVarUint(decoder);
+  return frame[decoder.pos + nameLength] === MessageType.syncStatus;
 }
