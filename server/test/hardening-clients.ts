@@ -1,0 +1,268 @@
+/**
+ * Helpers for the hardening suite (hardening-*.test.ts): a child-process server on its own temporary DATA_DIR, its
+ * RSS, a /healthz probe that runs in its own process (so a busy test process does not inflate the latencies it
+ * measures), and a raw sync client for both endpoints that is far cheaper than a provider when thousands are needed.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import * as syncProtocol from 'y-protocols/sync';
+import * as Y from 'yjs';
+import { startChildServer, tempDir, type ChildServer } from './harness.ts';
+
+/** A child-process server with its own DATA_DIR. */
+export interface HardeningChild extends ChildServer {
+  dataDir: string;
+  /** SIGTERM to this child's PID, waits for its exit (SIGKILL to the same PID after `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<number | string>;
+  /** Removes the temporary DATA_DIR (call after the last stop). */
+  removeDataDir(): void;
+}
+
+/** Starts `server/src/main.ts` as a child on a fresh temporary DATA_DIR (or `dataDir`), on `port` (0: a free one). */
+export async function startHardeningChild(env: Record<string, string> = {}, dataDir?: string, port = 0): Promise<HardeningChild> {
+  const dir = dataDir ? { path: dataDir, remove: () => {} } : tempDir('scrawl-hardening-');
+  const child = await startChildServer({ DATA_DIR: dir.path, PORT: String(port), ...env });
+  const stop = async (timeoutMs = 15_000) => {
+    const pid = child.process.pid!;
+    if (child.process.exitCode === null && child.process.signalCode === null) process.kill(pid, 'SIGTERM');
+    const timer = setTimeout(() => {
+      if (child.process.exitCode === null && child.process.signalCode === null) process.kill(pid, 'SIGKILL');
+    }, timeoutMs);
+    const code = await child.exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return { ...child, dataDir: dir.path, stop, removeDataDir: dir.remove };
+}
+
+/** Resident set size of process `pid` in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** Mebibytes, one decimal, for reports. */
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** One /healthz sample. */
+export interface HealthSample {
+  /** ms since the probe started */
+  at: number;
+  /** HTTP status, 0 for a connection error or a timeout */
+  status: number;
+  latencyMs: number;
+}
+
+/** A /healthz poller in its own process. */
+export interface HealthProbe {
+  samples: HealthSample[];
+  /** Stops the probe (by its PID) and returns every sample. */
+  stop(): Promise<HealthSample[]>;
+}
+
+// Each request on a fresh TCP connection, as a load balancer's health check does.
+const PROBE_SCRIPT = `
+const http = require('node:http');
+const [url, periodMs] = [process.argv[1], Number(process.argv[2])];
+const started = performance.now();
+const once = () => {
+  const t0 = performance.now();
+  let done = false;
+  const finish = (status) => {
+    if (done) return;
+    done = true;
+    process.stdout.write(JSON.stringify({ at: Math.round(t0 - started), status, latencyMs: +(performance.now() - t0).toFixed(2) }) + '\\n');
+    setTimeout(once, periodMs);
+  };
+  const req = http.get(url, { agent: false, timeout: 5000 }, (res) => { res.resume(); res.on('end', () => finish(res.statusCode)); });
+  req.on('timeout', () => { req.destroy(); finish(0); });
+  req.on('error', () => finish(0));
+};
+once();
+`;
+
+/** Polls `${httpUrl}/healthz` every `periodMs` from a separate process. */
+export function startHealthProbe(httpUrl: string, periodMs = 25): HealthProbe {
+  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, `${httpUrl}/healthz`, String(periodMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const samples: HealthSample[] = [];
+  let pending = '';
+  child.stdout.on('data', (chunk) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (line) samples.push(JSON.parse(line) as HealthSample);
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    samples,
+    stop: async () => {
+      process.kill(child.pid!, 'SIGTERM');
+      await exited;
+      return samples;
+    },
+  };
+}
+
+/** p50 / p99 / max of a list of numbers (empty: zeros). */
+export function percentiles(values: number[]): { p50: number; p99: number; max: number; n: number } {
+  if (values.length === 0) return { p50: 0, p99: 0, max: 0, n: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1], n: sorted.length };
+}
+
+/** `[varUint n]` */
+export function varUint(n: number): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, n);
+  return encoding.toUint8Array(encoder);
+}
+
+/** `[varString s]` */
+export function varString(s: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, s);
+  return encoding.toUint8Array(encoder);
+}
+
+/** Concatenation of byte arrays and single bytes. */
+export function bytes(...parts: (number | Uint8Array)[]): Uint8Array {
+  const encoder = encoding.createEncoder();
+  for (const part of parts) {
+    if (typeof part === 'number') encoding.writeUint8(encoder, part);
+    else encoding.writeUint8Array(encoder, part);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+/** How a raw client ended a connection attempt. */
+export type RawOutcome =
+  | { kind: 'synced'; ms: number }
+  | { kind: 'refused-http'; status: number; ms: number }
+  | { kind: 'closed'; code: number; reason: string; ms: number }
+  | { kind: 'error'; message: string; ms: number };
+
+const REMOTE = Symbol('remote');
+
+/**
+ * A minimal sync client on `/sync` (Hocuspocus framing: auth then step 1) or `/yjs/:room` (y-websocket framing) holding
+ * a Y.Doc: it answers the server's step 1, applies step 2 and updates, and sends its own document updates. It does no
+ * awareness. `connect()` may be called again after a close to reconnect (it resends step 1, so what either side missed
+ * is exchanged).
+ */
+export class RawSyncClient {
+  readonly doc = new Y.Doc();
+  ws: WebSocket | null = null;
+  /** True once step 2 arrived on the current connection. */
+  synced = false;
+  /** Every close seen: code and reason. */
+  readonly closes: { code: number; reason: string }[] = [];
+  private readonly prefix: Uint8Array;
+  readonly wsUrl: string;
+  readonly endpoint: 'sync' | 'yjs';
+  readonly room: string;
+
+  constructor(wsUrl: string, endpoint: 'sync' | 'yjs', room: string) {
+    this.wsUrl = wsUrl;
+    this.endpoint = endpoint;
+    this.room = room;
+    this.prefix = endpoint === 'sync' ? varString(room) : new Uint8Array();
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === REMOTE || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+      this.ws.send(this.frame(0, (e) => (encoding.writeVarUint(e, syncProtocol.messageYjsUpdate), encoding.writeVarUint8Array(e, update))));
+    });
+  }
+
+  /**
+   * Opens a connection and resolves with how it went: synced (step 2 received), refused at the HTTP upgrade, closed,
+   * or a socket error; after `timeoutMs` the socket is terminated and the outcome is an error ('timeout').
+   */
+  connect(timeoutMs = 20_000): Promise<RawOutcome> {
+    const t0 = performance.now();
+    const ms = () => Math.round(performance.now() - t0);
+    this.synced = false;
+    const url = this.endpoint === 'sync' ? `${this.wsUrl}/sync` : `${this.wsUrl}/yjs/${this.room}`;
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    ws.binaryType = 'nodebuffer';
+    this.ws = ws;
+    return new Promise<RawOutcome>((resolve) => {
+      let settled = false;
+      const settle = (outcome: RawOutcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => {
+        settle({ kind: 'error', message: 'timeout', ms: ms() });
+        ws.terminate();
+      }, timeoutMs);
+      ws.on('unexpected-response', (_req, res) => {
+        settle({ kind: 'refused-http', status: res.statusCode ?? 0, ms: ms() });
+        res.resume();
+        ws.terminate();
+      });
+      ws.on('error', (error) => settle({ kind: 'error', message: error.message, ms: ms() }));
+      ws.on('close', (code, reason) => {
+        this.closes.push({ code, reason: reason.toString() });
+        settle({ kind: 'closed', code, reason: reason.toString(), ms: ms() });
+      });
+      ws.on('open', () => {
+        if (this.endpoint === 'sync') ws.send(bytes(this.prefix, 2, 0, varString('')));
+        ws.send(this.frame(0, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+      });
+      ws.on('message', (data: Buffer) => {
+        if (this.onMessage(ws, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)) && !this.synced) {
+          this.synced = true;
+          settle({ kind: 'synced', ms: ms() });
+        }
+      });
+    });
+  }
+
+  /** Closes the socket normally. */
+  close(): void {
+    this.ws?.close();
+  }
+
+  /** Destroys the socket and the document. */
+  destroy(): void {
+    this.ws?.terminate();
+    this.doc.destroy();
+  }
+
+  private frame(type: number, write: (encoder: encoding.Encoder) => void): Uint8Array {
+    const encoder = encoding.createEncoder();
+    encoding.writeUint8Array(encoder, this.prefix);
+    encoding.writeVarUint(encoder, type);
+    write(encoder);
+    return encoding.toUint8Array(encoder);
+  }
+
+  /** Handles one server frame; returns true when it was a sync step 2. */
+  private onMessage(ws: WebSocket, frame: Uint8Array): boolean {
+    const decoder = decoding.createDecoder(frame);
+    // Hocuspocus's Ping (a single byte, no document name): answer with Pong so the heartbeat keeps us.
+    if (this.endpoint === 'sync' && frame.byteLength === 1 && frame[0] === 9) {
+      ws.send(new Uint8Array([10]));
+      return false;
+    }
+    if (this.endpoint === 'sync') decoding.readVarString(decoder);
+    const type = decoding.readVarUint(decoder);
+    if (type !== 0 && type !== 4) return false;
+    const reply = encoding.createEncoder();
+    encoding.writeUint8Array(reply, this.prefix);
+    encoding.writeVarUint(reply, 0);
+    const headerLength = encoding.length(reply);
+    const syncType = syncProtocol.readSyncMessage(decoder, reply, this.doc, REMOTE);
+    if (encoding.length(reply) > headerLength && ws.readyState === WebSocket.OPEN) ws.send(encoding.toUint8Array(reply));
+    return syncType === syncProtocol.messageYjsSyncStep2;
+  }
+}
+
+/** Sleeps `ms`. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
