@@ -18,6 +18,12 @@ const benchSrc = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(benchSrc, '..', '..');
 const scrawlMain = join(repoRoot, 'server', 'src', 'main.ts');
 
+/** The Node flags of the root `npm start` script (e.g. the young-generation size), so Scrawl runs as users run it. */
+function scrawlNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level' | 'floor';
 export type Protocol = 'yws' | 'hp';
 
@@ -155,7 +161,7 @@ export class ServerProcess {
     let args: string[];
     switch (this.kind) {
       case 'scrawl':
-        args = [scrawlMain];
+        args = [...scrawlNodeFlags(), scrawlMain];
         Object.assign(env, { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn' });
         break;
       case 'yws':
