@@ -134,6 +134,30 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     for (const w of writers) assert.equal(await contentOf(store, w.room, w.doc), contentAs(w.doc, w.doc));
   });
 
+  withStore('versions: saved, listed newest first, loaded, labelled, deleted, per room', async (store) => {
+    const version = (id: string, label: string, auto: boolean) => ({ id, label, auto, createdAt: new Date().toISOString(), bytes: 3 });
+    await store.saveVersion('v-room', version('0001', 'first', false), new Uint8Array([1, 1, 1]));
+    await store.saveVersion('v-room', version('0002', '', true), new Uint8Array([2, 2, 2]));
+    await store.saveVersion('v-room', version('0003', 'third', false), new Uint8Array([3, 3, 3]));
+    await store.saveVersion('v-room-2', version('0009', 'elsewhere', false), new Uint8Array([9, 9, 9]));
+    const listed = await store.listVersions('v-room');
+    assert.deepEqual(listed.map((v) => [v.id, v.label, v.auto, v.bytes]), [
+      ['0003', 'third', false, 3],
+      ['0002', '', true, 3],
+      ['0001', 'first', false, 3],
+    ]);
+    assert.ok(!Number.isNaN(Date.parse(listed[0].createdAt)));
+    assert.deepEqual([...((await store.loadVersion('v-room', '0002')) ?? [])], [2, 2, 2]);
+    assert.equal(await store.loadVersion('v-room', '0009'), null, 'versions belong to their room');
+    assert.equal((await store.labelVersion('v-room', '0002', 'named'))?.label, 'named');
+    assert.equal(await store.labelVersion('v-room', 'nope', 'x'), null);
+    await store.deleteVersions('v-room', ['0001', 'nope']);
+    assert.deepEqual((await store.listVersions('v-room')).map((v) => [v.id, v.label]), [['0003', 'third'], ['0002', 'named']]);
+    assert.deepEqual((await store.listVersions('v-room-2')).map((v) => v.id), ['0009']);
+    // Versions never touch the room's own state.
+    assert.deepEqual(await store.load('v-room'), []);
+  });
+
   if (factory.reopen) {
     const reopen = factory.reopen;
     test(`${name} store: what was acknowledged is there after reopening`, async () => {
@@ -144,10 +168,12 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       await store.compact('reopen');
       w.doc.getMap('m').set('after-compaction', true);
       await w.settle();
+      await store.saveVersion('reopen', { id: 'v1', label: 'kept', auto: false, createdAt: new Date().toISOString(), bytes: 1 }, new Uint8Array([7]));
       await store.close();
       const again = await reopen(store);
       try {
         assert.equal(await contentOf(again, 'reopen', w.doc), contentAs(w.doc, w.doc));
+        assert.deepEqual((await again.listVersions('reopen')).map((v) => v.label), ['kept']);
         // Appends continue after the existing log, never overwriting it.
         const w2 = writer(again, 'reopen');
         for (const update of await again.load('reopen')) Y.applyUpdate(w2.doc, update);

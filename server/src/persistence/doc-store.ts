@@ -34,6 +34,21 @@ export interface DocStore {
   /** Figures about the room's stored form, for compaction decisions and the inspector. */
   stats(room: string): Promise<RoomStoreStats>;
 
+  /** Saves a version: a whole state of the room, kept apart from the snapshot and log. */
+  saveVersion(room: string, version: VersionInfo, state: Uint8Array): Promise<void>;
+
+  /** The room's versions, newest first, without their states. */
+  listVersions(room: string): Promise<VersionInfo[]>;
+
+  /** The state of one version, or null when there is no such version. */
+  loadVersion(room: string, id: string): Promise<Uint8Array | null>;
+
+  /** Changes a version's label; resolves with the updated version, or null when there is no such version. */
+  labelVersion(room: string, id: string, label: string): Promise<VersionInfo | null>;
+
+  /** Deletes versions (retention); unknown ids are ignored. */
+  deleteVersions(room: string, ids: string[]): Promise<void>;
+
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;
 }
@@ -48,10 +63,29 @@ export interface RoomStoreStats {
   logBytes: number;
 }
 
+/** A saved version of a room (the state itself is loaded separately). */
+export interface VersionInfo {
+  /** Unique within the room; sorts by creation time. */
+  id: string;
+  /** Shown in the version panel; empty for unlabelled automatic versions. */
+  label: string;
+  /** ISO 8601 time of saving. */
+  createdAt: string;
+  /** Size of the saved state in bytes. */
+  bytes: number;
+  /** True for versions saved automatically (subject to retention), false for ones saved by a person. */
+  auto: boolean;
+}
+
 /** Thrown by `open()` when the store cannot be used; the message says what to do. */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
   }
+}
+
+/** Orders versions newest first (ids sort by creation time). */
+export function newestFirst(a: VersionInfo, b: VersionInfo): number {
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }

@@ -1,6 +1,6 @@
 import { Level } from 'level';
 import { mergeStoredUpdates } from './merge.ts';
-import { type DocStore, type RoomStoreStats, StoreUnavailableError } from './doc-store.ts';
+import { type DocStore, type RoomStoreStats, StoreUnavailableError, type VersionInfo } from './doc-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
@@ -22,6 +22,10 @@ const snapshotKey = (room: string) => `${room}/s`;
 const logPrefix = (room: string) => `${room}/l/`;
 const logKey = (room: string, seq: number) => `${logPrefix(room)}${seq.toString().padStart(15, '0')}`;
 const logRange = (room: string) => ({ gt: logPrefix(room), lt: `${room}/l0` });
+// Versions: `<room>/vi/<id>` holds the JSON info, `<room>/vs/<id>` the state.
+const versionInfoKey = (room: string, id: string) => `${room}/vi/${id}`;
+const versionStateKey = (room: string, id: string) => `${room}/vs/${id}`;
+const versionInfoRange = (room: string) => ({ gt: `${room}/vi/`, lt: `${room}/vi0` });
 
 /**
  * The embedded default store on LevelDB (package `level`). Appends that arrive in the same tick go to disk as one
@@ -116,6 +120,43 @@ export class LevelDbStore implements DocStore {
     });
   }
 
+  async saveVersion(room: string, info: VersionInfo, state: Uint8Array): Promise<void> {
+    await this.db.batch(
+      [
+        { type: 'put', key: versionStateKey(room, info.id), value: state },
+        { type: 'put', key: versionInfoKey(room, info.id), value: encodeJson(info) },
+      ],
+      { sync: this.fsync },
+    );
+  }
+
+  async listVersions(room: string): Promise<VersionInfo[]> {
+    const values = await this.db.values({ ...versionInfoRange(room), reverse: true }).all();
+    return values.map((value) => decodeJson<VersionInfo>(value));
+  }
+
+  async loadVersion(room: string, id: string): Promise<Uint8Array | null> {
+    return (await this.db.get(versionStateKey(room, id))) ?? null;
+  }
+
+  async labelVersion(room: string, id: string, label: string): Promise<VersionInfo | null> {
+    const stored = await this.db.get(versionInfoKey(room, id));
+    if (stored === undefined) return null;
+    const info = { ...decodeJson<VersionInfo>(stored), label };
+    await this.db.put(versionInfoKey(room, id), encodeJson(info), { sync: this.fsync });
+    return info;
+  }
+
+  async deleteVersions(room: string, ids: string[]): Promise<void> {
+    await this.db.batch(
+      ids.flatMap((id) => [
+        { type: 'del' as const, key: versionInfoKey(room, id) },
+        { type: 'del' as const, key: versionStateKey(room, id) },
+      ]),
+      { sync: this.fsync },
+    );
+  }
+
   async close(): Promise<void> {
     await this.appends.drain();
     await this.db.close();
@@ -134,3 +175,6 @@ export class LevelDbStore implements DocStore {
     return loading;
   }
 }
+
+const encodeJson = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const decodeJson = <T>(bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as T;

@@ -1,15 +1,21 @@
 import { mergeStoredUpdates } from './merge.ts';
-import type { DocStore, RoomStoreStats } from './doc-store.ts';
+import { newestFirst, type DocStore, type RoomStoreStats, type VersionInfo } from './doc-store.ts';
 
 interface StoredRoom {
   snapshot: Uint8Array | null;
   log: Uint8Array[];
 }
 
+interface StoredVersion {
+  info: VersionInfo;
+  state: Uint8Array;
+}
+
 /** A store in process memory, for tests and throwaway servers. Same contract as the others; nothing survives exit. */
 export class MemoryStore implements DocStore {
   readonly kind = 'memory';
   private readonly rooms = new Map<string, StoredRoom>();
+  private readonly versions = new Map<string, Map<string, StoredVersion>>();
 
   async open(): Promise<void> {}
 
@@ -44,6 +50,31 @@ export class MemoryStore implements DocStore {
       logEntries: stored?.log.length ?? 0,
       logBytes: stored?.log.reduce((sum, u) => sum + u.byteLength, 0) ?? 0,
     };
+  }
+
+  async saveVersion(room: string, info: VersionInfo, state: Uint8Array): Promise<void> {
+    const versions = this.versions.get(room) ?? new Map<string, StoredVersion>();
+    this.versions.set(room, versions);
+    versions.set(info.id, { info: { ...info }, state: state.slice() });
+  }
+
+  async listVersions(room: string): Promise<VersionInfo[]> {
+    return [...(this.versions.get(room)?.values() ?? [])].map((v) => ({ ...v.info })).sort(newestFirst);
+  }
+
+  async loadVersion(room: string, id: string): Promise<Uint8Array | null> {
+    return this.versions.get(room)?.get(id)?.state ?? null;
+  }
+
+  async labelVersion(room: string, id: string, label: string): Promise<VersionInfo | null> {
+    const version = this.versions.get(room)?.get(id);
+    if (!version) return null;
+    version.info.label = label;
+    return { ...version.info };
+  }
+
+  async deleteVersions(room: string, ids: string[]): Promise<void> {
+    for (const id of ids) this.versions.get(room)?.delete(id);
   }
 
   async close(): Promise<void> {}

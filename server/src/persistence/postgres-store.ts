@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { mergeStoredUpdates } from './merge.ts';
 import { GroupCommit } from './group-commit.ts';
-import { type DocStore, type RoomStoreStats, StoreUnavailableError } from './doc-store.ts';
+import { type DocStore, type RoomStoreStats, StoreUnavailableError, type VersionInfo } from './doc-store.ts';
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -48,6 +48,7 @@ export class PostgresStore implements DocStore {
   private readonly database: string;
   private readonly snapshots: string;
   private readonly log: string;
+  private readonly versions: string;
   /** Appends of one turn become one multi-row INSERT; batches commit in order, so seq follows append order. */
   private readonly appends = new GroupCommit<{ room: string; update: Uint8Array }>(async (batch) => {
     await this.pool.query(
@@ -66,6 +67,7 @@ export class PostgresStore implements DocStore {
     this.database = describeDatabase(options.connectionString);
     this.snapshots = `"${this.schema}".scrawl_snapshots`;
     this.log = `"${this.schema}".scrawl_log`;
+    this.versions = `"${this.schema}".scrawl_versions`;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -101,6 +103,16 @@ export class PostgresStore implements DocStore {
            seq bigserial NOT NULL,
            update bytea NOT NULL,
            PRIMARY KEY (room, seq))`,
+      );
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${this.versions} (
+           room text NOT NULL,
+           id text NOT NULL,
+           label text NOT NULL,
+           auto boolean NOT NULL,
+           created_at timestamptz NOT NULL,
+           state bytea NOT NULL,
+           PRIMARY KEY (room, id))`,
       );
       await client.query('COMMIT');
     } catch (error) {
@@ -190,6 +202,39 @@ export class PostgresStore implements DocStore {
     };
   }
 
+  async saveVersion(room: string, info: VersionInfo, state: Uint8Array): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.versions} (room, id, label, auto, created_at, state) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [room, info.id, info.label, info.auto, info.createdAt, Buffer.from(state.buffer, state.byteOffset, state.byteLength)],
+    );
+  }
+
+  async listVersions(room: string): Promise<VersionInfo[]> {
+    const { rows } = await this.pool.query(
+      `SELECT id, label, auto, created_at, octet_length(state) AS bytes FROM ${this.versions} WHERE room = $1 ORDER BY id DESC`,
+      [room],
+    );
+    return rows.map(toVersionInfo);
+  }
+
+  async loadVersion(room: string, id: string): Promise<Uint8Array | null> {
+    const { rows } = await this.pool.query(`SELECT state FROM ${this.versions} WHERE room = $1 AND id = $2`, [room, id]);
+    return rows.length === 0 ? null : new Uint8Array(rows[0].state.buffer, rows[0].state.byteOffset, rows[0].state.byteLength);
+  }
+
+  async labelVersion(room: string, id: string, label: string): Promise<VersionInfo | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${this.versions} SET label = $3 WHERE room = $1 AND id = $2
+       RETURNING id, label, auto, created_at, octet_length(state) AS bytes`,
+      [room, id, label],
+    );
+    return rows.length === 0 ? null : toVersionInfo(rows[0]);
+  }
+
+  async deleteVersions(room: string, ids: string[]): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.versions} WHERE room = $1 AND id = ANY($2::text[])`, [room, ids]);
+  }
+
   async close(): Promise<void> {
     await this.appends.drain();
     await this.pool.end();
@@ -205,4 +250,9 @@ function describeDatabase(connectionString: string): string {
   } catch {
     return '(unparseable DATABASE_URL)';
   }
+}
+
+/** A row of scrawl_versions (without the state) as a VersionInfo. */
+function toVersionInfo(row: { id: string; label: string; auto: boolean; created_at: Date; bytes: number | string }): VersionInfo {
+  return { id: row.id, label: row.label, auto: row.auto, createdAt: row.created_at.toISOString(), bytes: Number(row.bytes) };
 }
