@@ -18,11 +18,12 @@ import { fanout } from './scenarios/fanout.ts';
 import { idle } from './scenarios/idle.ts';
 import { joinStorm } from './scenarios/join.ts';
 import { restart } from './scenarios/restart.ts';
-import type { Context, Options, Scenario, Value } from './scenario.ts';
+import { stroke } from './scenarios/stroke.ts';
+import { ScenarioSkipped, type Context, type Options, type Scenario, type Value } from './scenario.ts';
 import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, type TargetName } from './servers.ts';
 import { fmt, median } from './stats.ts';
 
-const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability];
+const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability, stroke];
 const ALIASES: Record<string, string> = { cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability' };
 
 interface Args extends Options {
@@ -245,6 +246,8 @@ async function main(): Promise<void> {
       .sort((a, b) => Object.keys(TARGETS).indexOf(a) - Object.keys(TARGETS).indexOf(b));
     console.log(`== ${scenario.name}: ${scenario.title}`);
     const rows = new Map<string, Row>();
+    /** 1-min load averages before and after each measurement: printed under the table with the figures. */
+    const loads: number[] = [];
     const collected = new Map<TargetName, Map<string, Value[]>>();
     for (const name of targets) {
       const target: Target = TARGETS[name];
@@ -253,6 +256,8 @@ async function main(): Promise<void> {
       for (let run = 0; run < args.runs; run++) {
         let values: Record<string, Value>;
         const busy = await quietMachine(args.waitIdleS);
+        const loadBefore = loadavg()[0];
+        loads.push(loadBefore);
         const began = performance.now();
         if (target.kind === 'scrawl' && scrawlUnavailable) {
           values = Object.fromEntries(scenario.metrics.map((m) => [m.key, 'skipped']));
@@ -260,14 +265,17 @@ async function main(): Promise<void> {
           try {
             values = await scenario.run(target, ctx);
           } catch (error) {
-            if (error instanceof ServerUnavailable && target.kind === 'scrawl') {
+            if (error instanceof ScenarioSkipped) {
+              console.log(`  ${scenario.name} skipped: ${error.message}`);
+              notes.push(`${scenario.name} skipped: ${error.message}`);
+            } else if (error instanceof ServerUnavailable && target.kind === 'scrawl') {
               scrawlUnavailable = error.message;
               console.log(`  Scrawl skipped: ${error.message}`);
               notes.push(`Scrawl skipped: ${error.message}`);
             } else {
               ctx.note(target, `${scenario.name} failed: ${(error as Error).stack ?? error}`);
             }
-            const label = error instanceof ServerUnavailable ? 'skipped' : 'error';
+            const label = error instanceof ServerUnavailable || error instanceof ScenarioSkipped ? 'skipped' : 'error';
             values = Object.fromEntries(scenario.metrics.map((m) => [m.key, label]));
           }
         }
@@ -276,7 +284,8 @@ async function main(): Promise<void> {
           perMetric.get(key)!.push(value);
         }
         const summary = scenario.metrics.map((m) => `${m.key}=${show(values[m.key])}`).join(' ');
-        console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s, machine ${busy.toFixed(0)} % busy before): ${summary}`);
+        console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s, machine ${busy.toFixed(0)} % busy before, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}): ${summary}`);
+        loads.push(loadavg()[0]);
         if (busy >= 10) ctx.note(target, `${scenario.name} run ${run + 1} started on a busy machine (${busy.toFixed(0)} % of all cores busy)`);
       }
     }
@@ -288,7 +297,8 @@ async function main(): Promise<void> {
       }
       rows.set(metric.key, row);
     }
-    const rendered = `### ${scenario.name}: ${scenario.title}\n\n${table(scenario, allTargets, rows)}`;
+    const loadLine = loads.length > 0 ? `\n\n1-min load average around the measurements: ${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}` : '';
+    const rendered = `### ${scenario.name}: ${scenario.title}\n\n${table(scenario, allTargets, rows)}${loadLine}`;
     tables.push(rendered);
     console.log(`\n${rendered}\n`);
   }

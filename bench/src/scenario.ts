@@ -83,3 +83,9 @@ export function noteDisconnects(clients: readonly RawClient[], target: Target, c
   }
   return lost.length;
 }
+
+/**
+ * A scenario that cannot run here (PostgreSQL or Redis not reachable, no Chromium): its figures print as
+ * "skipped" with the reason, and the other scenarios go on. Unlike ServerUnavailable, it says nothing about Scrawl.
+ */
+export class ScenarioSkipped extends Error {}

@@ -124,25 +124,28 @@ export class ServerProcess {
   /** Data directory (Scrawl, HP+LevelDB); kept across restart() so stored documents survive. */
   readonly dataDir: string;
   readonly logPath: string;
+  /** Extra environment for the child (e.g. DATABASE_URL and REDIS_URL for the scale-out scenarios). */
+  readonly extraEnv: Record<string, string>;
   child!: ChildProcess;
   /** performance.now() when the last start() began and when the server first answered over HTTP. */
   startedAt = 0;
   readyAt = 0;
 
-  private constructor(kind: ServerKind, port: number, dataDir: string, logPath: string) {
+  private constructor(kind: ServerKind, port: number, dataDir: string, logPath: string, extraEnv: Record<string, string>) {
     this.kind = kind;
+    this.extraEnv = extraEnv;
     this.port = port;
     this.dataDir = dataDir;
     this.logPath = logPath;
   }
 
-  static async start(kind: ServerKind): Promise<ServerProcess> {
+  static async start(kind: ServerKind, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
     if (kind === 'scrawl' && !existsSync(scrawlMain)) {
       throw new ServerUnavailable(`${scrawlMain} does not exist yet`);
     }
     const id = ++serial;
     const dataDir = join(benchRunDir(), `${kind}-${id}-data`);
-    const server = new ServerProcess(kind, await freePort(), dataDir, join(benchRunDir(), `${kind}-${id}.log`));
+    const server = new ServerProcess(kind, await freePort(), dataDir, join(benchRunDir(), `${kind}-${id}.log`), extraEnv);
     await server.spawn();
     return server;
   }
@@ -162,7 +165,7 @@ export class ServerProcess {
     switch (this.kind) {
       case 'scrawl':
         args = [...scrawlNodeFlags(), scrawlMain];
-        Object.assign(env, { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn' });
+        Object.assign(env, { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn' }, this.extraEnv);
         break;
       case 'yws':
         // The package's own bin (`y-websocket`), started with the same node as the bench.

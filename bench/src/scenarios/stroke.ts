@@ -1,0 +1,108 @@
+/**
+ * Stroke cost (issue 3): bytes per pointer-move update while drawing a freehand stroke of 60 and of 300 moves.
+ *
+ * The Yjs updates come from the web app's own `measureStrokeCost(moves)` (web/src/board/strokeCost.ts): a real
+ * tldraw store bound to a Y.Doc by the app's binding, one frame (one Yjs transaction) per pointer move, the path
+ * re-encoded by tldraw each move as its draw tool does. It runs in a child process (bench/src/board/stroke-child.ts).
+ *
+ * Wire size is computed, not sniffed: each update is framed exactly as the providers frame a local edit (lib0
+ * encoding, the same code path as clients.ts) and the frame's length is the WebSocket payload:
+ * - /sync (Hocuspocus): [varString room][varUint 0 sync][varUint 2 update][varUint8Array update], i.e. the update
+ *   plus 1 + room length (a generated room id is 12 characters, so 13 bytes) + 2 + the update's length prefix
+ *   (1 byte below 128 bytes);
+ * - /yjs (y-websocket): the same without the room name.
+ * The "with WebSocket header" row adds RFC 6455 framing for a browser's (masked) client frame: 2 bytes + 4 bytes
+ * mask for payloads up to 125 bytes (4 + 4 up to 64 KiB). The server's relayed copy carries the same payload with
+ * an unmasked header (2 bytes). TCP/IP headers are not counted (they depend on batching, not on the encoding).
+ * No server is involved: the figures do not depend on load.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import * as encoding from 'lib0/encoding';
+import type { Scenario, Value } from '../scenario.ts';
+import { repoRoot, type Protocol } from '../servers.ts';
+import { median } from '../stats.ts';
+
+/** Length of the room ids the app generates (web/src/app/route.ts: 12 characters). */
+const ROOM = 'x'.repeat(12);
+const LENGTHS = [60, 300] as const;
+
+interface StrokeCost {
+  moves: number;
+  updateBytes: number[];
+  createBytes: number;
+}
+
+/** The WebSocket payload carrying one Yjs update of `size` bytes as a sync "update" message. */
+export function syncFrameBytes(protocol: Protocol, size: number): number {
+  const encoder = encoding.createEncoder();
+  if (protocol === 'hp') encoding.writeVarString(encoder, ROOM);
+  encoding.writeVarUint(encoder, 0); // sync
+  encoding.writeVarUint(encoder, 2); // update
+  encoding.writeVarUint8Array(encoder, new Uint8Array(size));
+  return encoding.length(encoder);
+}
+
+/** RFC 6455 header of a masked (client -> server) frame with this payload length. */
+function clientWsHeader(payload: number): number {
+  return (payload <= 125 ? 2 : payload <= 0xffff ? 4 : 10) + 4;
+}
+
+function runChild(lengths: readonly number[]): Promise<StrokeCost[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bench', 'src', 'board', 'stroke-child.ts'), ...lengths.map(String)], {
+      cwd: repoRoot,
+      env: { ...process.env, NODE_ENV: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`stroke-child exited with ${code ?? signal}: ${err.slice(-2000)}`));
+      resolve(out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as StrokeCost));
+    });
+  });
+}
+
+const max = (values: number[]) => values.reduce((a, b) => Math.max(a, b), 0);
+
+export const stroke: Scenario = {
+  name: 'stroke',
+  title: 'stroke cost: bytes per pointer-move update, 60- and 300-move freehand strokes (web binding, real tldraw store)',
+  targets: ['scrawl-sync', 'scrawl-yjs'],
+  metrics: [
+    { key: 'y60med', label: '60 moves: Yjs update, median (B)', ratio: false },
+    { key: 'y60max', label: '60 moves: Yjs update, max (B)', ratio: false },
+    { key: 'w60med', label: '60 moves: on the wire, median (B)', ratio: false, target: '<= 40 B' },
+    { key: 'w60max', label: '60 moves: on the wire, max (B)', ratio: false },
+    { key: 'y300med', label: '300 moves: Yjs update, median (B)', ratio: false },
+    { key: 'y300max', label: '300 moves: Yjs update, max (B)', ratio: false },
+    { key: 'w300med', label: '300 moves: on the wire, median (B)', ratio: false, target: '<= 40 B (tldraw+Yjs example ~1,165)' },
+    { key: 'w300max', label: '300 moves: on the wire, max (B)', ratio: false },
+    { key: 'w300lastMed', label: '300 moves: wire median, last 60 moves (B)', ratio: false, target: 'flat as it grows' },
+    { key: 'w300ws', label: '300 moves: wire median + WS header (B)', ratio: false },
+    { key: 'create', label: 'shape creation update (B)', ratio: false },
+  ],
+  async run(target) {
+    const costs = await runChild(LENGTHS);
+    const result: Record<string, Value> = {};
+    for (const cost of costs) {
+      const wire = cost.updateBytes.map((size) => syncFrameBytes(target.protocol, size));
+      const n = cost.moves;
+      result[`y${n}med`] = median(cost.updateBytes);
+      result[`y${n}max`] = max(cost.updateBytes);
+      result[`w${n}med`] = median(wire);
+      result[`w${n}max`] = max(wire);
+      if (n === 300) {
+        result.w300lastMed = median(wire.slice(-60));
+        result.w300ws = median(wire.map((bytes) => bytes + clientWsHeader(bytes)));
+        result.create = cost.createBytes;
+      }
+    }
+    return result;
+  },
+};
