@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import { CloseCode } from './close-codes.ts';
-import { handleApiRequest, sendJson } from './http/routes.ts';
+import { handleApiRequest } from './http/routes.ts';
+import { sendJson } from './http/http-util.ts';
+import { VersionHistory } from './history/version-history.ts';
 import { serveWebApp } from './http/web-app.ts';
 import { FileAssetStore } from './http/assets.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -35,6 +37,8 @@ export interface ScrawlServerOptions {
   authSecret?: string | null;
   /** Directory for uploaded images (`<dir>/assets/...`), normally DATA_DIR; unset refuses uploads. */
   assetDir?: string;
+  /** Save an automatic version at the first change after this much idle time, default 10 minutes; 0 turns it off. */
+  autoVersionAfterIdleMs?: number;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -68,7 +72,14 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   const assets = options.assetDir ? new FileAssetStore(options.assetDir) : null;
   const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;
   const auth = verifier ? [new AuthExtension(verifier)] : [];
-  const hocuspocus = createHocuspocus({ extensions: [...auth, ...(options.extensions ?? []), persistence] });
+  const history = new VersionHistory({
+    hocuspocus: () => hocuspocus,
+    store,
+    persistence,
+    log,
+    autoVersionAfterIdleMs: options.autoVersionAfterIdleMs,
+  });
+  const hocuspocus = createHocuspocus({ extensions: [...auth, ...(options.extensions ?? []), history, persistence] });
   const sockets = new SocketServer({
     hocuspocus,
     log,
@@ -91,7 +102,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const routes = { hocuspocus, verifier, assets, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
+    const routes = { hocuspocus, verifier, assets, history, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
     handleApiRequest(req, res, routes)
       .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
       .then((handled) => {

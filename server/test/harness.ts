@@ -113,9 +113,9 @@ export async function waitFor<T>(
 }
 
 /** A HocuspocusProvider on `/sync` with its own socket, as the web app uses it. */
-export function hocuspocusClient(wsUrl: string, room: string, doc = new Y.Doc()): HocuspocusProvider {
+export function hocuspocusClient(wsUrl: string, room: string, doc = new Y.Doc(), token = 'test'): HocuspocusProvider {
   // Without a shared websocketProvider the provider manages (and on destroy closes) its own socket.
-  const provider = new HocuspocusProvider({ url: `${wsUrl}/sync`, name: room, document: doc, token: 'test' });
+  const provider = new HocuspocusProvider({ url: `${wsUrl}/sync`, name: room, document: doc, token });
   return destroyingDoc(provider, doc);
 }
 

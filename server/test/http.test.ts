@@ -54,7 +54,7 @@ test('hashed assets are immutable; other files cache briefly; nothing outside th
 
 test('/api/config hands the canvas its licence key at runtime', async () => {
   const res = await get('/api/config');
-  assert.deepEqual(await res.json(), { tldrawLicenseKey: 'key-123' });
+  assert.deepEqual(await res.json(), { tldrawLicenseKey: 'key-123', authRequired: false });
 });
 
 test('/healthz and the state of an empty room', async () => {

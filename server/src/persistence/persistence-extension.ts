@@ -5,6 +5,7 @@ import type {
   onLoadDocumentPayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
+import type * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates } from './merge.ts';
@@ -26,6 +27,9 @@ export interface PersistenceOptions {
 
 /** Origin of the updates applied while loading, so nothing treats them as new changes. */
 export const LOAD_ORIGIN = Symbol('scrawl-load');
+
+/** Origin of changes the server makes itself (see `applyServerChange`). */
+export const SERVER_ORIGIN = Symbol('scrawl-server');
 
 // An empty update (no structs, empty delete set), as a client sends in its sync step 2 when it has nothing new.
 const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[0] === 0 && update[1] === 0;
@@ -110,8 +114,32 @@ export class PersistenceExtension implements Extension {
     });
   }
 
+  /**
+   * Applies a change made by the server itself (a version restore) to a loaded room's document as one transaction,
+   * and resolves once it is stored. Client changes are appended from `beforeSync`; this is the one other way in.
+   */
+  async applyServerChange(room: string, document: Y.Doc, change: (doc: Y.Doc) => void): Promise<void> {
+    const updates: Uint8Array[] = [];
+    const capture = (update: Uint8Array, origin: unknown) => {
+      if (origin === SERVER_ORIGIN) updates.push(update);
+    };
+    document.on('update', capture);
+    try {
+      document.transact(() => change(document), SERVER_ORIGIN);
+    } finally {
+      document.off('update', capture);
+    }
+    await Promise.all(
+      updates.map((update) => {
+        const write = this.store.append(room, update);
+        this.trackWrite(room, write);
+        return write;
+      }),
+    );
+  }
+
   /** Resolves once every write of `room` started so far has settled. */
-  private async writesSettled(room: string): Promise<void> {
+  async writesSettled(room: string): Promise<void> {
     const writes = this.writesInFlight.get(room);
     if (writes) await Promise.all(writes);
   }

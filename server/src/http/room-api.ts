@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hocuspocus } from '@hocuspocus/server';
+import * as Y from 'yjs';
+import { CloseCode, ProtocolError } from '../close-codes.ts';
+import type { VersionHistory } from '../history/version-history.ts';
+import { isValidRoomId } from '../rooms.ts';
+import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
+import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
+import { HttpError, bearerToken, readJson, safeDecode, sendJson } from './http-util.ts';
+
+/** What the room API needs from the rest of the server. */
+export interface RoomApiContext {
+  hocuspocus: Hocuspocus;
+  /** Checks Bearer tokens; null when auth is off. */
+  verifier: TokenVerifier | null;
+  /** Where uploaded images live; null: uploads are refused (503). */
+  assets: FileAssetStore | null;
+  /** Saved versions. */
+  history: VersionHistory;
+}
+
+/** Who may call a route: any holder of a token for the room, a read-write holder, or anyone (asset files). */
+type Access = 'read' | 'write' | 'open';
+
+interface Route {
+  method: string;
+  /** Matched against the path after `/api/rooms/:room`. */
+  path: RegExp;
+  access: Access;
+  handle: (call: RoomCall) => Promise<void>;
+}
+
+interface RoomCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  ctx: RoomApiContext;
+  room: string;
+  /** Groups of the route's path pattern. */
+  params: string[];
+  /** The caller's token claims (null when auth is off or the route is open). */
+  claims: TokenClaims | null;
+}
+
+const VERSION_ID = '([0-9a-z]{9}-[0-9a-f]{8})';
+
+const ROUTES: Route[] = [
+  { method: 'GET', path: /^\/state$/, access: 'read', handle: getState },
+  { method: 'POST', path: /^\/assets$/, access: 'write', handle: postAsset },
+  { method: 'GET', path: /^\/assets\/([^/]+)$/, access: 'open', handle: getAsset },
+  { method: 'GET', path: /^\/versions$/, access: 'read', handle: listVersions },
+  { method: 'POST', path: /^\/versions$/, access: 'write', handle: saveVersion },
+  { method: 'GET', path: new RegExp(`^/versions/${VERSION_ID}$`), access: 'read', handle: getVersion },
+  { method: 'PATCH', path: new RegExp(`^/versions/${VERSION_ID}$`), access: 'write', handle: labelVersion },
+  { method: 'POST', path: new RegExp(`^/versions/${VERSION_ID}/restore$`), access: 'write', handle: restoreVersion },
+  { method: 'POST', path: /^\/share$/, access: 'write', handle: share },
+];
+
+const ROOM_PATH = /^\/api\/rooms\/([^/]+)(\/.*)?$/;
+
+/**
+ * Serves `/api/rooms/:room/...`: state, assets, versions and share links. With auth on, every route but asset files
+ * needs a Bearer token for the room (401 without, 403 for another room), and changing routes a read-write one.
+ * Returns false when the path is not under `/api/rooms/`.
+ */
+export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: RoomApiContext): Promise<boolean> {
+  const match = ROOM_PATH.exec(pathname);
+  if (!match) return false;
+  const room = safeDecode(match[1]);
+  if (!isValidRoomId(room)) {
+    sendJson(res, 400, { error: 'room ids match ^[A-Za-z0-9_-]{1,64}$' });
+    return true;
+  }
+  const rest = match[2] ?? '';
+  const candidates = ROUTES.filter((route) => route.path.test(rest));
+  const route = candidates.find((r) => r.method === req.method || (req.method === 'HEAD' && r.method === 'GET'));
+  if (!route) {
+    sendJson(res, candidates.length > 0 ? 405 : 404, { error: candidates.length > 0 ? 'method not allowed' : 'not found' });
+    return true;
+  }
+  try {
+    const claims = route.access === 'open' ? null : await authorize(req, ctx, room, route.access === 'write');
+    await route.handle({ req, res, ctx, room, params: route.path.exec(rest)!.slice(1), claims });
+  } catch (error) {
+    if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
+    else throw error;
+  }
+  return true;
+}
+
+async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string, needsWrite: boolean): Promise<TokenClaims | null> {
+  if (!ctx.verifier) return null;
+  try {
+    const claims = await ctx.verifier.authorize(bearerToken(req), room);
+    if (needsWrite && claims.mode !== 'rw') throw new ProtocolError(CloseCode.forbidden, 'read-only token');
+    return claims;
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new HttpError(error.code === CloseCode.forbidden ? 403 : 401, error.reason);
+    throw error;
+  }
+}
+
+function sendUpdate(res: ServerResponse, req: IncomingMessage, update: Uint8Array): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': update.byteLength, 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : update);
+}
+
+async function getState({ req, res, ctx, room }: RoomCall): Promise<void> {
+  sendUpdate(res, req, await readRoomState(ctx.hocuspocus, room));
+}
+
+async function postAsset({ req, res, ctx, room }: RoomCall): Promise<void> {
+  if (!ctx.assets) throw new HttpError(503, 'no asset store configured');
+  await uploadAsset(req, res, ctx.assets, room, DEFAULT_MAX_ASSET_BYTES);
+}
+
+async function getAsset({ req, res, ctx, room, params }: RoomCall): Promise<void> {
+  // Readable without a token: <img> cannot send one, and the id is a 256-bit content hash.
+  if (!ctx.assets) throw new HttpError(404, 'no such asset');
+  await serveAsset(req, res, ctx.assets, room, params[0]);
+}
+
+async function listVersions({ res, ctx, room }: RoomCall): Promise<void> {
+  sendJson(res, 200, await ctx.history.list(room));
+}
+
+async function saveVersion({ req, res, ctx, room }: RoomCall): Promise<void> {
+  const label = labelOf(await readJson(req));
+  sendJson(res, 201, await ctx.history.save(room, label));
+}
+
+async function getVersion({ req, res, ctx, room, params }: RoomCall): Promise<void> {
+  const state = await ctx.history.load(room, params[0]);
+  if (!state) throw new HttpError(404, 'no such version');
+  sendUpdate(res, req, state);
+}
+
+async function labelVersion({ req, res, ctx, room, params }: RoomCall): Promise<void> {
+  const version = await ctx.history.label(room, params[0], labelOf(await readJson(req)));
+  if (!version) throw new HttpError(404, 'no such version');
+  sendJson(res, 200, version);
+}
+
+async function restoreVersion({ res, ctx, room, params }: RoomCall): Promise<void> {
+  const result = await ctx.history.restore(room, params[0]);
+  if (!result) throw new HttpError(404, 'no such version');
+  sendJson(res, 200, result);
+}
+
+/** Share links: a read-write holder gets a fresh edit or view-only token for the room. */
+async function share({ req, res, ctx, room, claims }: RoomCall): Promise<void> {
+  const { mode } = await readJson(req);
+  if (mode !== 'rw' && mode !== 'ro') throw new HttpError(400, 'mode must be "rw" or "ro"');
+  if (!ctx.verifier) {
+    // Without auth there is nothing to enforce: a view-only link only asks the app to show the board read-only.
+    sendJson(res, 200, { mode, token: null, url: mode === 'ro' ? `/b/${room}?view=1` : `/b/${room}` });
+    return;
+  }
+  const token = await ctx.verifier.mint({ room, mode, ...(claims?.sub ? { sub: claims.sub } : {}) });
+  sendJson(res, 200, { mode, token, url: `/b/${room}?token=${encodeURIComponent(token)}` });
+}
+
+function labelOf(body: Record<string, unknown>): string {
+  const label = body.label ?? '';
+  if (typeof label !== 'string' || label.length > 200) throw new HttpError(400, 'label must be a string of at most 200 characters');
+  return label.trim();
+}
+
+/**
+ * The room's whole state as one update, from the live document (loading it from the store through Hocuspocus if no
+ * one is connected, and letting it unload again).
+ */
+export async function readRoomState(hocuspocus: Hocuspocus, room: string): Promise<Uint8Array> {
+  const connection = await hocuspocus.openDirectConnection(room, {});
+  try {
+    return Y.encodeStateAsUpdate(connection.document!);
+  } finally {
+    await connection.disconnect();
+  }
+}
