@@ -4,7 +4,8 @@
  *   the warmed-up baseline. The server exposes no GC, and a fresh process's RSS is not a steady state: V8 grows its
  *   committed heap and malloc keeps what it got, so RSS climbs from ~125 MiB to ~250 MiB over the first two rounds and
  *   then stays there (heap in use after a full GC stays 14-19 MiB throughout, checked once with a diagnostic preload).
- *   So two warm-up rounds come first, the baseline is taken after them, and two more rounds are compared with it;
+ *   So the child runs with V8 heap caps (V8_LIMITS: runtime flags, no code change), two warm-up rounds come first, the
+ *   baseline is taken after them, and two more rounds are compared with it;
  * - on an in-process server, every document counted as loaded (and loading/unloading) goes back to 0, and the edits
  *   were stored.
  */
