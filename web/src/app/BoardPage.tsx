@@ -1,13 +1,18 @@
 import { useEffect, useMemo, useState } from 'react'
-import { Tldraw, useValue, type TLComponents } from 'tldraw'
+import { Tldraw, useValue, type Editor, type TLComponents, type TLCurrentUser, type TLUiAssetUrlOverrides } from 'tldraw'
 import 'tldraw/tldraw.css'
-import { tldrawAssetUrls } from './assetUrls.ts'
+import './board.css'
+import type { ViewOnlyReason } from './access.ts'
 import { BoardMenu } from './BoardMenu.tsx'
 import { loadConfig, type AppConfig } from './config.ts'
+import { mountEmbedBridge } from './embedMount.ts'
 import { mountBoard } from './mountBoard.ts'
+import { createRoomApi } from './roomApi.ts'
 import type { EmbedOptions } from './route.ts'
-import { StatusPanel } from './StatusPanel.tsx'
+import { SharePopover } from './SharePopover.tsx'
+import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
 import { useRoomBoard } from './useRoomBoard.ts'
+import { VersionPanel } from './VersionPanel.tsx'
 
 /** Props of {@link BoardPage}. */
 export interface BoardPageProps {
@@ -15,26 +20,53 @@ export interface BoardPageProps {
   token: string | null
   /** Set for `/embed/:room`: no app chrome, options from the query. */
   embed: EmbedOptions | null
+  /** Why the board is view-only (token, view link, embed option), or null. */
+  viewOnly: ViewOnlyReason
+  /** Origin of the Scrawl server; '' (default) is this page's origin. */
+  serverUrl?: string
+  /** tldraw's fonts, icons and translations; default: tldraw's CDN. The app passes its bundled copies. */
+  assetUrls?: TLUiAssetUrlOverrides
+  /** Allowed parent origins for the embed's postMessage API (`?parentOrigin=`). */
+  parentOrigins?: string[]
+  /** `'app'`: the full app (share, history, board menu); `'component'`: the React component (no JSON menu); embeds have none. */
+  chrome?: 'app' | 'component'
+  /** Show the share button (app and component). Default true. */
+  share?: boolean
+  /** The user's name and colour (the React component's `user`); default: tldraw's preferences in localStorage. */
+  user?: TLCurrentUser
+  /** `contained`: fill the parent element instead of the window (the React component). */
+  contained?: boolean
+  /** Called with the editor once mounted; may return a teardown. */
+  onEditor?: (editor: Editor) => void | (() => void)
 }
 
-/** One board, full screen: `/b/:room`, or `/embed/:room` for iframes. */
-export function BoardPage({ room, token, embed }: BoardPageProps) {
+/** One board: `/b/:room`, `/embed/:room` for iframes, or the `<ScrawlBoard>` component. */
+export function BoardPage(props: BoardPageProps) {
+  const { room, token, embed, viewOnly, serverUrl = '', assetUrls, parentOrigins = [], chrome = 'app', share = true, user, contained = false, onEditor } = props
   const [config, setConfig] = useState<AppConfig | null>(null)
-  useEffect(() => void loadConfig().then(setConfig), [])
-  const board = useRoomBoard(room, token)
+  useEffect(() => void loadConfig(serverUrl).then(setConfig), [serverUrl])
+  const board = useRoomBoard(room, token, serverUrl)
   const bindingState = useValue('binding state', () => board?.binding.state.get(), [board])
+  const readonlyGranted = useValue('granted readonly', () => board?.connection.status.get().readonly ?? false, [board])
+  const [openPanel, setOpenPanel] = useState<OpenPanel>(null)
+  const api = useMemo(() => createRoomApi({ room, token, serverUrl }), [room, token, serverUrl])
+  const effectiveViewOnly: ViewOnlyReason = viewOnly ?? (readonlyGranted ? 'token' : null)
 
   const components = useMemo<TLComponents>(
     () =>
       embed
         ? { SharePanel: null, MainMenu: null, PageMenu: null, HelpMenu: null, DebugMenu: null, DebugPanel: null }
-        : { SharePanel: () => (board ? <StatusPanel board={board} /> : null), MainMenu: BoardMenu },
-    [embed, board],
+        : {
+            SharePanel: () =>
+              board ? <StatusPanel board={board} viewOnly={effectiveViewOnly} setOpenPanel={setOpenPanel} share={share} /> : null,
+            ...(chrome === 'app' ? { MainMenu: BoardMenu } : {}),
+          },
+    [embed, board, effectiveViewOnly, share, chrome],
   )
 
   if (!board || !config) return <p className="scrawl-message">Opening board…</p>
   return (
-    <div className="scrawl-board">
+    <div className={contained ? 'scrawl-board scrawl-board--contained' : 'scrawl-board'} data-view-only={effectiveViewOnly ?? undefined}>
       {bindingState?.kind === 'needs-reload' && (
         <div className="scrawl-banner" role="alert" data-testid="needs-reload">
           {bindingState.reason} <button onClick={() => window.location.reload()}>Reload</button>
@@ -44,12 +76,34 @@ export function BoardPage({ room, token, embed }: BoardPageProps) {
         key={room}
         store={board.store}
         licenseKey={config.tldrawLicenseKey ?? undefined}
-        assetUrls={tldrawAssetUrls}
+        assetUrls={assetUrls}
         components={components}
+        user={user}
         hideUi={embed?.minimalUi ?? false}
         colorScheme={embed?.theme ?? undefined}
-        onMount={(editor) => mountBoard(editor, board, { forceReadonly: embed?.readonly ?? false })}
+        onMount={(editor) => {
+          const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
+          const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
+          const unmountHost = onEditor?.(editor)
+          return () => {
+            unmountHost?.()
+            unmountBridge()
+            unmountBoard()
+          }
+        }}
       />
+      {!embed && openPanel === 'share' && (
+        <SharePopover api={api} authRequired={config.authRequired} viewOnly={effectiveViewOnly !== null} serverUrl={serverUrl} onClose={() => setOpenPanel(null)} />
+      )}
+      {!embed && openPanel === 'history' && (
+        <VersionPanel
+          api={api}
+          readonly={effectiveViewOnly !== null}
+          licenseKey={config.tldrawLicenseKey}
+          assetUrls={assetUrls}
+          onClose={() => setOpenPanel(null)}
+        />
+      )}
     </div>
   )
 }

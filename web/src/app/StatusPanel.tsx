@@ -1,8 +1,8 @@
-import { useState } from 'react'
+import type { Dispatch, SetStateAction } from 'react'
 import { TldrawUiButton, useTldrawUiComponents, useValue } from 'tldraw'
 import type { ConnectionStatus } from '../sync/connection.ts'
+import type { ViewOnlyReason } from './access.ts'
 import type { RoomBoard } from './useRoomBoard.ts'
-import { boardPath } from './route.ts'
 
 const LABELS: Record<ConnectionStatus['state'], string> = {
   connecting: 'Connecting…',
@@ -12,38 +12,45 @@ const LABELS: Record<ConnectionStatus['state'], string> = {
   denied: 'Access denied',
 }
 
+/** Which of the panels (if any) is open. */
+export type OpenPanel = 'share' | 'history' | null
+
+/** Props of {@link StatusPanel}. */
+export interface StatusPanelProps {
+  board: RoomBoard
+  viewOnly: ViewOnlyReason
+  setOpenPanel: Dispatch<SetStateAction<OpenPanel>>
+  /** Show the share button (false in the React component when the host app shares its own way). */
+  share: boolean
+}
+
 /**
  * Top-right corner: where the link to the server stands, tldraw's people menu (names, colours,
- * follow), and a button that copies the board's link.
+ * follow), the version history and the share menu.
  */
-export function StatusPanel({ board }: { board: RoomBoard }) {
+export function StatusPanel({ board, viewOnly, setOpenPanel, share }: StatusPanelProps) {
   const { PeopleMenu } = useTldrawUiComponents()
   const status = useValue('status', () => board.connection.status.get(), [board])
-  const [copied, setCopied] = useState(false)
-  const share = async () => {
-    const url = new URL(boardPath(board.room), window.location.origin).toString()
-    try {
-      await navigator.clipboard.writeText(url)
-    } catch {
-      // No clipboard permission (e.g. an insecure origin): let the user copy it by hand.
-      window.prompt('Copy this link to share the board', url)
-    }
-    setCopied(true)
-    setTimeout(() => setCopied(false), 1500)
-  }
   const pending = status.unsyncedChanges > 0 && status.state !== 'connected'
+  const toggle = (panel: Exclude<OpenPanel, null>) => setOpenPanel((open) => (open === panel ? null : panel))
+  const readOnly = viewOnly !== null || status.readonly
   return (
     <div className="scrawl-status-panel tlui-share-zone" draggable={false}>
       <span className={`scrawl-status scrawl-status--${status.state}`} data-testid="connection-status" data-state={status.state} data-unsynced={status.unsyncedChanges} role="status">
         <span className="scrawl-status__dot" aria-hidden />
         {LABELS[status.state]}
-        {status.readonly ? ' · read-only' : ''}
+        {readOnly ? ' · view only' : ''}
         {pending ? ` · ${status.unsyncedChanges} unsynced` : ''}
       </span>
       {PeopleMenu && <PeopleMenu />}
-      <TldrawUiButton type="normal" onClick={share} data-testid="share-button">
-        {copied ? 'Link copied' : 'Share'}
+      <TldrawUiButton type="normal" onClick={() => toggle('history')} data-testid="history-button" title="Version history">
+        History
       </TldrawUiButton>
+      {share && (
+        <TldrawUiButton type="normal" onClick={() => toggle('share')} data-testid="share-button">
+          Share
+        </TldrawUiButton>
+      )}
     </div>
   )
 }

@@ -2,20 +2,26 @@
 export interface AppConfig {
   /** tldraw licence key from TLDRAW_LICENSE_KEY, or null (development hosts need none). */
   tldrawLicenseKey: string | null
+  /** Whether the server requires a token (AUTH_SECRET set). */
+  authRequired: boolean
 }
 
-const FALLBACK: AppConfig = { tldrawLicenseKey: null }
+const FALLBACK: AppConfig = { tldrawLicenseKey: null, authRequired: false }
 
 /**
- * Fetches the runtime config. Offline, or against a server without the endpoint, the board
- * still opens: it just runs without a licence key.
+ * Fetches the runtime config from the Scrawl server at `serverUrl` ('' = this page's origin).
+ * Offline, or against a server without the endpoint, the board still opens: it just runs without
+ * a licence key.
  */
-export async function loadConfig(): Promise<AppConfig> {
+export async function loadConfig(serverUrl = ''): Promise<AppConfig> {
   try {
-    const response = await fetch('/api/config', { headers: { Accept: 'application/json' } })
+    const response = await fetch(`${serverUrl.replace(/\/+$/, '')}/api/config`, { headers: { Accept: 'application/json' } })
     if (!response.ok) return FALLBACK
     const body = (await response.json()) as Partial<AppConfig>
-    return { tldrawLicenseKey: typeof body.tldrawLicenseKey === 'string' ? body.tldrawLicenseKey : null }
+    return {
+      tldrawLicenseKey: typeof body.tldrawLicenseKey === 'string' ? body.tldrawLicenseKey : null,
+      authRequired: body.authRequired === true,
+    }
   } catch {
     // Offline: the cached board must still open.
     return FALLBACK

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import { createTLStore, defaultBindingUtils, defaultShapeUtils, type TLStore } from 'tldraw'
 import { createRoomAssetStore } from '../board/assetStore.ts'
 import { bindStoreToDoc, type StoreDocBinding } from '../board/binding.ts'
-import { connectRoom, type RoomConnection } from '../sync/connection.ts'
+import { connectRoom, defaultSyncUrl, syncUrlFor, type RoomConnection } from '../sync/connection.ts'
 
 /** A room's board once it can be shown. */
 export interface RoomBoard {
@@ -15,12 +15,12 @@ export interface RoomBoard {
 /**
  * Opens a room for as long as the component lives: connects, waits until the board is known
  * (server, local cache, or a timeout when neither answers), then binds a fresh tldraw store to it.
- * Returns null while loading.
+ * Returns null while loading. `serverUrl` is the Scrawl server's origin ('' = this page's).
  */
-export function useRoomBoard(room: string, token: string | null): RoomBoard | null {
+export function useRoomBoard(room: string, token: string | null, serverUrl = ''): RoomBoard | null {
   const [board, setBoard] = useState<RoomBoard | null>(null)
   useEffect(() => {
-    const connection = connectRoom({ room, token })
+    const connection = connectRoom({ room, token, url: serverUrl ? syncUrlFor(serverUrl) : defaultSyncUrl() })
     let binding: StoreDocBinding | null = null
     let closed = false
     void connection.loaded.then(() => {
@@ -28,7 +28,7 @@ export function useRoomBoard(room: string, token: string | null): RoomBoard | nu
       const store = createTLStore({
         shapeUtils: defaultShapeUtils,
         bindingUtils: defaultBindingUtils,
-        assets: createRoomAssetStore({ room, token }),
+        assets: createRoomAssetStore({ room, token, baseUrl: serverUrl.replace(/\/+$/, '') }),
       })
       binding = bindStoreToDoc({ store, doc: connection.doc, onInvalidRecord: (id, error) => console.warn(`Skipped invalid record ${id}`, error) })
       setBoard({ room, store, binding, connection })
@@ -39,6 +39,6 @@ export function useRoomBoard(room: string, token: string | null): RoomBoard | nu
       connection.destroy()
       setBoard(null)
     }
-  }, [room, token])
+  }, [room, token, serverUrl])
   return board
 }

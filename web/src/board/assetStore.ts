@@ -43,7 +43,9 @@ export function createRoomAssetStore({ room, token = null, baseUrl = '', fetch: 
       return { src: url }
     },
     resolve(asset) {
-      return asset.props.src
+      const src = asset.props.src
+      // The document keeps server-relative URLs; a board embedded on another origin resolves them against the server.
+      return baseUrl && src?.startsWith('/') && !src.startsWith('//') ? `${baseUrl}${src}` : src
     },
   }
 }

@@ -62,6 +62,16 @@ export function defaultSyncUrl(location: Location = window.location): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/sync`
 }
 
+/** The sync URL of the Scrawl server at `serverUrl` (`https://host` -> `wss://host/sync`). */
+export function syncUrlFor(serverUrl: string): string {
+  const url = new URL(serverUrl)
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/sync`
+  url.search = ''
+  url.hash = ''
+  return url.toString()
+}
+
 /**
  * Opens a room: the Y.Doc is loaded from IndexedDB (so a reload works without the server) and
  * synced over Hocuspocus; edits made offline live in IndexedDB and merge when the link returns.
