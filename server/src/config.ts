@@ -29,6 +29,8 @@ export interface Config {
   logLevel: string;
   /** HEARTBEAT_MS, default 15000: how often sockets are pinged; a peer silent for two periods is dropped. */
   heartbeatMs: number;
+  /** TRUST_PROXY, default off: behind a reverse proxy, take client addresses (for per-address limits) from X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 /** Thrown for a missing or malformed variable; the message names it. */
@@ -68,6 +70,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
     }
     return raw;
+  };
+
+  const flag = (name: string): boolean => {
+    const raw = text(name)?.toLowerCase() ?? 'false';
+    if (['1', 'true', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'no'].includes(raw)) return false;
+    throw new ConfigError(name, `expected true or false, got "${raw}"`);
   };
 
   const logLevel = text('LOG_LEVEL') ?? 'info';
@@ -115,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tldrawLicenseKey: text('TLDRAW_LICENSE_KEY'),
     logLevel,
     heartbeatMs: integer('HEARTBEAT_MS', 15_000, 100, 3_600_000),
+    trustProxy: flag('TRUST_PROXY'),
   };
 }

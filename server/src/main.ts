@@ -1,4 +1,5 @@
 /** The `npm start` entry point: reads the configuration, wires logger -> store -> server, drains on SIGTERM. */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
@@ -17,6 +18,24 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+
+let tls: { cert: Buffer; key: Buffer } | null = null;
+if (config.tls) {
+  try {
+    tls = { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  } catch (error) {
+    const variable = (error as { path?: string }).path === config.tls.keyFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE';
+    console.error(`scrawl: bad configuration: ${variable}: cannot read ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host);
+if (tls && !loopback && !config.tldrawLicenseKey) {
+  log.warn(
+    'serving https without TLDRAW_LICENSE_KEY: tldraw needs a licence key in production; without one the canvas ' +
+      'goes blank after a few seconds on a non-localhost origin. See the README (tldraw licence).',
+  );
+}
 const store = config.databaseUrl
   ? new PostgresStore({
       connectionString: config.databaseUrl,
@@ -34,6 +53,9 @@ const server = createScrawlServer({
   tldrawLicenseKey: config.tldrawLicenseKey,
   authSecret: config.authSecret,
   assetDir: config.dataDir,
+  allowedOrigins: config.allowedOrigins,
+  trustProxy: config.trustProxy,
+  tls,
 });
 
 try {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
@@ -14,6 +15,8 @@ import { PersistenceExtension } from './persistence/persistence-extension.ts';
 import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
 import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
+import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
+import { ScrawlMetrics } from './metrics.ts';
 
 /** Options of {@link createScrawlServer}. Only `store` is required. */
 export interface ScrawlServerOptions {
@@ -39,6 +42,14 @@ export interface ScrawlServerOptions {
   assetDir?: string;
   /** Save an automatic version at the first change after this much idle time, default 10 minutes; 0 turns it off. */
   autoVersionAfterIdleMs?: number;
+  /** Abuse limits; each unset field keeps its default (see DEFAULT_LIMITS in sync/limits.ts). */
+  limits?: Partial<Limits>;
+  /** Origins allowed for WebSocket upgrades and the API (ALLOWED_ORIGINS); null (default) allows any. */
+  allowedOrigins?: string[] | null;
+  /** Behind a reverse proxy: take client addresses from X-Forwarded-For (TRUST_PROXY). Default false. */
+  trustProxy?: boolean;
+  /** TLS certificate and key (PEM contents) for `listen()`: serve https and wss. Unset: plain http. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | null;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -51,8 +62,10 @@ export interface ScrawlServer {
   start(): Promise<void>;
   /** Opens the store and listens on its own HTTP server; resolves with the bound address (port 0 picks a free one). */
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /** Adds Scrawl's routes and WebSocket endpoints to an existing HTTP server (for embedding the server as a library). */
-  attach(server: HttpServer): void;
+  /** Adds Scrawl's routes and WebSocket endpoints to an existing HTTP(S) server (embedding the server as a library). */
+  attach(server: HttpServer | HttpsServer): void;
+  /** The server's Prometheus metrics. */
+  readonly metrics: ScrawlMetrics;
   /** The request handler, for mounting under another framework: answers Scrawl's routes, 404 for the rest. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** The upgrade handler: returns false when the path is not one of Scrawl's WebSocket endpoints. */
@@ -70,8 +83,14 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   const store = options.store;
   const persistence = new PersistenceExtension({ store, log, compactAfterUpdates: options.compactAfterUpdates });
   const assets = options.assetDir ? new FileAssetStore(options.assetDir) : null;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const metrics = new ScrawlMetrics({
+    connections: () => sockets.counts(),
+    roomsLoaded: () => hocuspocus.documents.size,
+  });
+  persistence.observe(metrics);
   const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;
-  const auth = verifier ? [new AuthExtension(verifier)] : [];
+  const auth = verifier ? [new AuthExtension(verifier, (reason) => metrics.authFailures.inc({ reason }))] : [];
   const history = new VersionHistory({
     hocuspocus: () => hocuspocus,
     store,
@@ -79,17 +98,24 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     log,
     autoVersionAfterIdleMs: options.autoVersionAfterIdleMs,
   });
-  const hocuspocus = createHocuspocus({ extensions: [...auth, ...(options.extensions ?? []), history, persistence] });
-  const sockets = new SocketServer({
-    hocuspocus,
+  const sockets: SocketServer = new SocketServer({
+    hocuspocus: () => hocuspocus,
     log,
     maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024,
     heartbeatMs: options.heartbeatMs ?? 15_000,
+    limits,
+    metrics,
+    allowedOrigins: options.allowedOrigins ?? null,
+    trustProxy: options.trustProxy ?? false,
+  });
+  const hocuspocus = createHocuspocus({
+    extensions: [...auth, sockets.extension, ...(options.extensions ?? []), history, persistence],
+    limits,
   });
   let state: 'created' | 'starting' | 'ready' | 'draining' | 'stopped' = 'created';
   let started: Promise<void> | null = null;
   let stopped: Promise<void> | null = null;
-  const ownServers: HttpServer[] = [];
+  const ownServers: (HttpServer | HttpsServer)[] = [];
 
   const start = () => {
     started ??= (async () => {
@@ -102,7 +128,18 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const routes = { hocuspocus, verifier, assets, history, isReady: () => state === 'ready', tldrawLicenseKey: options.tldrawLicenseKey ?? null };
+    const routes = {
+      hocuspocus,
+      verifier,
+      assets,
+      history,
+      metrics,
+      store,
+      sockets,
+      allowedOrigins: options.allowedOrigins ?? null,
+      isReady: () => state === 'ready',
+      tldrawLicenseKey: options.tldrawLicenseKey ?? null,
+    };
     handleApiRequest(req, res, routes)
       .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
       .then((handled) => {
@@ -123,7 +160,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     return sockets.handleUpgrade(req, socket, head);
   };
 
-  const attach = (server: HttpServer) => {
+  const attach = (server: HttpServer | HttpsServer) => {
     server.on('request', handleRequest);
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'Not Found', 'no WebSocket endpoint here');
@@ -132,7 +169,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
 
   const listen = async (port: number, host = '0.0.0.0'): Promise<AddressInfo> => {
     await start();
-    const server = createServer();
+    const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
     attach(server);
     ownServers.push(server);
     await new Promise<void>((resolve, reject) => {
@@ -157,7 +194,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     return stopped;
   };
 
-  return { hocuspocus, store, start, listen, attach, handleRequest, handleUpgrade, stop };
+  return { hocuspocus, store, metrics, start, listen, attach, handleRequest, handleUpgrade, stop };
 }
 
 /** Waits until every document has been stored and unloaded, or `timeoutMs` passed (then stores what is left). */

@@ -88,6 +88,6 @@ test('images upload to the room, come back byte-equal with immutable caching, an
   assert.equal((await post('text/html', png)).status, 415);
   assert.equal((await post('image/png', new Uint8Array(10 * 1024 * 1024 + 1))).status, 413);
   assert.equal((await post('image/png', png, 'bad%20room')).status, 400);
-  assert.equal((await get('/api/rooms/pics/assets/../../state')).status, 404);
+  assert.equal((await get('/api/rooms/pics/assets/..%2F..%2Fstate')).status, 404);
   assert.equal((await get(`/api/rooms/other/assets/${url.split('/').pop()}`)).status, 404, 'assets belong to their room');
 });

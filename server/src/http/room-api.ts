@@ -3,6 +3,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { VersionHistory } from '../history/version-history.ts';
+import type { DocStore } from '../persistence/doc-store.ts';
 import { isValidRoomId } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
@@ -17,10 +18,15 @@ export interface RoomApiContext {
   assets: FileAssetStore | null;
   /** Saved versions. */
   history: VersionHistory;
+  /** The store, for the inspector's figures. */
+  store: DocStore;
 }
 
-/** Who may call a route: any holder of a token for the room, a read-write holder, or anyone (asset files). */
-type Access = 'read' | 'write' | 'open';
+/**
+ * Who may call a route (with auth on): a holder of a token for the room, a read-write holder, an admin (a read-write
+ * token for every room, `room: "*"`), or anyone (asset files).
+ */
+type Access = 'read' | 'write' | 'admin' | 'open';
 
 interface Route {
   method: string;
@@ -44,6 +50,7 @@ interface RoomCall {
 const VERSION_ID = '([0-9a-z]{9}-[0-9a-f]{8})';
 
 const ROUTES: Route[] = [
+  { method: 'GET', path: /^\/?$/, access: 'admin', handle: inspect },
   { method: 'GET', path: /^\/state$/, access: 'read', handle: getState },
   { method: 'POST', path: /^\/assets$/, access: 'write', handle: postAsset },
   { method: 'GET', path: /^\/assets\/([^/]+)$/, access: 'open', handle: getAsset },
@@ -78,7 +85,7 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
     return true;
   }
   try {
-    const claims = route.access === 'open' ? null : await authorize(req, ctx, room, route.access === 'write');
+    const claims = route.access === 'open' ? null : await authorize(req, ctx, room, route.access);
     await route.handle({ req, res, ctx, room, params: route.path.exec(rest)!.slice(1), claims });
   } catch (error) {
     if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });
@@ -87,11 +94,12 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
   return true;
 }
 
-async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string, needsWrite: boolean): Promise<TokenClaims | null> {
+async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string, access: Access): Promise<TokenClaims | null> {
   if (!ctx.verifier) return null;
   try {
     const claims = await ctx.verifier.authorize(bearerToken(req), room);
-    if (needsWrite && claims.mode !== 'rw') throw new ProtocolError(CloseCode.forbidden, 'read-only token');
+    if (access !== 'read' && claims.mode !== 'rw') throw new ProtocolError(CloseCode.forbidden, 'read-only token');
+    if (access === 'admin' && claims.room !== '*') throw new ProtocolError(CloseCode.forbidden, 'admin token required');
     return claims;
   } catch (error) {
     if (error instanceof ProtocolError) throw new HttpError(error.code === CloseCode.forbidden ? 403 : 401, error.reason);
@@ -102,6 +110,46 @@ async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string
 function sendUpdate(res: ServerResponse, req: IncomingMessage, update: Uint8Array): void {
   res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': update.byteLength, 'cache-control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : update);
+}
+
+/** The room inspector, for debugging: sizes, clients and a readable dump of the document. */
+async function inspect({ res, ctx, room }: RoomCall): Promise<void> {
+  const live = ctx.hocuspocus.documents.get(room);
+  const connections = live?.getConnectionsCount() ?? 0;
+  const awarenessStates = live?.awareness.getStates().size ?? 0;
+  const stored = await ctx.store.stats(room);
+  const connection = await ctx.hocuspocus.openDirectConnection(room, {});
+  try {
+    const doc = connection.document!;
+    const roots: Record<string, unknown> = {};
+    for (const [name, type] of doc.share) roots[name] = readableRoot(type);
+    sendJson(res, 200, {
+      room,
+      loaded: live !== undefined,
+      connections,
+      awarenessStates,
+      documentBytes: Y.encodeStateAsUpdate(doc).byteLength,
+      yjsClients: doc.store.clients.size,
+      store: stored,
+      versions: (await ctx.history.list(room)).length,
+      document: roots,
+    });
+  } finally {
+    await connection.disconnect();
+  }
+}
+
+/** A root type as JSON, typed from its content (the server never declares root types). */
+function readableRoot(type: Y.AbstractType<any>): unknown {
+  if (type._map.size > 0) return Object.fromEntries([...type._map.keys()].map((key) => [key, toReadable(type._map.get(key)!)]));
+  const items: unknown[] = [];
+  for (let item = type._start; item !== null; item = item.right) if (!item.deleted) items.push(...item.content.getContent().map(toReadable));
+  return items.every((i) => typeof i === 'string') ? items.join('') : items;
+}
+
+function toReadable(value: unknown): unknown {
+  if (value instanceof Y.Item) return value.deleted ? undefined : toReadable(value.content.getContent().at(-1));
+  return value instanceof Y.AbstractType ? value.toJSON() : value;
 }
 
 async function getState({ req, res, ctx, room }: RoomCall): Promise<void> {

@@ -1,9 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './http-util.ts';
 import { handleRoomApi, type RoomApiContext } from './room-api.ts';
+import type { ScrawlMetrics } from '../metrics.ts';
+import { isOriginAllowed } from '../sync/socket-server.ts';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface RouteContext extends RoomApiContext {
+  /** Served at /metrics. */
+  metrics: ScrawlMetrics;
+  /** Origins allowed to call the API from a browser; null allows any. */
+  allowedOrigins: string[] | null;
   /** True once the store is open and until draining starts. */
   isReady: () => boolean;
   /** The tldraw licence key handed to the page at runtime (null: none configured). */
@@ -20,6 +26,15 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   if (url.pathname === '/healthz') {
     if (ctx.isReady()) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 503, { status: 'unavailable' });
+    return true;
+  }
+  if (url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(await ctx.metrics.registry.metrics());
+    return true;
+  }
+  if (url.pathname.startsWith('/api/') && !isOriginAllowed(req, ctx.allowedOrigins)) {
+    sendJson(res, 403, { error: 'origin not allowed' });
     return true;
   }
   if (url.pathname === '/api/config') {

@@ -11,6 +11,7 @@ import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates } from './merge.ts';
 import { SyncType } from '../sync/frames.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
+import type { ScrawlMetrics } from '../metrics.ts';
 
 /** Options of {@link PersistenceExtension}. */
 export interface PersistenceOptions {
@@ -53,6 +54,7 @@ export class PersistenceExtension implements Extension {
   /** Updates appended per loaded room since its last compaction. */
   private readonly appendsSinceCompaction = new Map<string, number>();
   private readonly compacting = new Map<string, Promise<void>>();
+  private metrics: ScrawlMetrics | null = null;
   /** Appends not yet settled, per room. */
   private readonly writesInFlight = new Map<string, Set<Promise<void>>>();
 
@@ -60,6 +62,11 @@ export class PersistenceExtension implements Extension {
     this.store = options.store;
     this.log = options.log.child({ module: 'persistence' });
     this.compactAfterUpdates = options.compactAfterUpdates ?? 500;
+  }
+
+  /** Reports append and compaction latencies to `metrics`. */
+  observe(metrics: ScrawlMetrics): void {
+    this.metrics = metrics;
   }
 
   async onLoadDocument({ document, documentName }: onLoadDocumentPayload): Promise<void> {
@@ -81,7 +88,7 @@ export class PersistenceExtension implements Extension {
     if (connection.readOnly || isEmptyUpdate(payload)) return;
     // Not awaited: the update is applied and relayed at once, and only its acknowledgement waits for the write
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
-    const write = this.store.append(documentName, payload);
+    const write = this.timedAppend(documentName, payload);
     this.trackWrite(documentName, write);
     (connection.context as ConnectionContext).socket.acks.track(write);
     const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
@@ -93,6 +100,14 @@ export class PersistenceExtension implements Extension {
     // Hocuspocus unloads the room after this hook: let its writes land first.
     await this.writesSettled(documentName);
     if ((this.appendsSinceCompaction.get(documentName) ?? 0) > 0) await this.compact(documentName);
+  }
+
+  private timedAppend(room: string, update: Uint8Array): Promise<void> {
+    if (!this.metrics) return this.store.append(room, update);
+    const done = this.metrics.appendSeconds.startTimer();
+    const write = this.store.append(room, update);
+    void write.then(() => done(), () => {});
+    return write;
   }
 
   /** Remembers a room's write until it settles. */
@@ -131,7 +146,7 @@ export class PersistenceExtension implements Extension {
     }
     await Promise.all(
       updates.map((update) => {
-        const write = this.store.append(room, update);
+        const write = this.timedAppend(room, update);
         this.trackWrite(room, write);
         return write;
       }),
@@ -153,8 +168,10 @@ export class PersistenceExtension implements Extension {
     const running = this.compacting.get(room);
     if (running) return running;
     this.appendsSinceCompaction.set(room, 0);
+    const done = this.metrics?.compactionSeconds.startTimer();
     const task = this.store
       .compact(room)
+      .then(() => void done?.())
       .catch((error: unknown) => {
         // The log still holds every update; the next trigger tries again.
         this.appendsSinceCompaction.set(room, this.compactAfterUpdates);

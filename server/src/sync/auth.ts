@@ -68,9 +68,12 @@ export class AuthExtension implements Extension {
   /** Runs before every other extension. */
   priority = 1000;
   private readonly verifier: TokenVerifier;
+  private readonly onFailure: (reason: string) => void;
 
-  constructor(verifier: TokenVerifier) {
+  /** `onFailure` is told the reason of every refused token (for metrics). */
+  constructor(verifier: TokenVerifier, onFailure: (reason: string) => void = () => {}) {
     this.verifier = verifier;
+    this.onFailure = onFailure;
   }
 
   async onAuthenticate({ token, documentName, connectionConfig, context }: onAuthenticatePayload): Promise<{ claims: TokenClaims }> {
@@ -80,7 +83,10 @@ export class AuthExtension implements Extension {
       connectionConfig.readOnly = claims.mode === 'ro';
       return { claims };
     } catch (error) {
-      if (error instanceof ProtocolError) (context as ConnectionContext).socket?.close(error.code, error.reason);
+      if (error instanceof ProtocolError) {
+        this.onFailure(error.code === CloseCode.forbidden ? 'forbidden' : error.reason.replace(/ /g, '_'));
+        (context as ConnectionContext).socket?.close(error.code, error.reason);
+      }
       throw error;
     }
   }

@@ -4,6 +4,8 @@ import { CloseCode } from '../close-codes.ts';
 import * as decoding from 'lib0/decoding';
 import { AckGate } from './ack-gate.ts';
 import { AuthType, MessageType } from './frames.ts';
+import { TokenBucket, type Limits } from './limits.ts';
+import type { ScrawlMetrics } from '../metrics.ts';
 
 /** Which protocol a client speaks; each has its own endpoint. */
 export type Endpoint = 'sync' | 'yjs';
@@ -24,6 +26,15 @@ export class ClientSocket {
   /** For `/yjs`: the length of the room-name prefix Hocuspocus writes in front of every frame. */
   private readonly prefixLength: number;
   private readonly log: Logger;
+  private readonly metrics: ScrawlMetrics | null;
+  private readonly maxBufferedBytes: number;
+  /** When the socket opened (performance.now()), for the authentication deadline. */
+  readonly openedAt = performance.now();
+  /** Set once a document connection is established (authenticated); until then the auth deadline applies. */
+  established = false;
+  /** This connection's message and byte budgets (close 4429 when spent). */
+  readonly messageBudget: TokenBucket;
+  readonly byteBudget: TokenBucket;
   /**
    * Acknowledgements wait here for the store (see AckGate). A failed write closes the socket with 1011 without
    * acknowledging: the client reconnects and its sync sends the update again.
@@ -33,11 +44,15 @@ export class ClientSocket {
     this.close(1011, 'storage failed; reconnect');
   });
 
-  constructor(ws: WebSocket, endpoint: Endpoint, prefix: Uint8Array | null, log: Logger) {
+  constructor(ws: WebSocket, endpoint: Endpoint, prefix: Uint8Array | null, log: Logger, limits: Limits, metrics: ScrawlMetrics | null) {
     this.ws = ws;
     this.endpoint = endpoint;
     this.prefixLength = prefix?.byteLength ?? 0;
     this.log = log;
+    this.metrics = metrics;
+    this.maxBufferedBytes = limits.maxBufferedBytes;
+    this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, this.openedAt);
+    this.byteBudget = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, this.openedAt);
   }
 
   /** The WebSocket ready state (Hocuspocus checks it before sending). */
@@ -48,21 +63,21 @@ export class ClientSocket {
   /** Sends one Hocuspocus frame to the client, translated for its endpoint. */
   send(frame: Uint8Array): void {
     if (this.endpoint === 'sync') {
-      if (isSyncStatus(frame)) this.acks.whenStored(() => this.ws.send(frame));
-      else this.ws.send(frame);
+      if (isSyncStatus(frame)) this.acks.whenStored(() => this.transmit(frame));
+      else this.transmit(frame);
       return;
     }
     const type = frame[this.prefixLength];
     switch (type) {
       case MessageType.sync:
       case MessageType.awareness:
-        this.ws.send(frame.subarray(this.prefixLength));
+        this.transmit(frame.subarray(this.prefixLength));
         return;
       case MessageType.syncReply: {
         // Same payload as a sync message; y-websocket knows only type 0.
         const body = frame.slice(this.prefixLength);
         body[0] = MessageType.sync;
-        this.ws.send(body);
+        this.transmit(body);
         return;
       }
       case MessageType.auth:
@@ -81,9 +96,24 @@ export class ClientSocket {
     }
   }
 
+  /** Sends raw bytes (already in this endpoint's framing), counting them, and drops a client that stopped reading. */
+  transmit(bytes: Uint8Array): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(bytes);
+    this.metrics?.messagesOut[this.endpoint].inc();
+    this.metrics?.bytesOut[this.endpoint].inc(bytes.byteLength);
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      // Never buffer without limit for a client that does not read: it can reconnect and resync when it is able to.
+      this.log.warn({ endpoint: this.endpoint, buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
+      this.close(CloseCode.tryAgainLater, 'not reading fast enough');
+      this.ws.terminate();
+    }
+  }
+
   /** Closes the client's socket with a code from the catalogue (or a standard one). */
   close(code?: number, reason?: string): void {
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
+    this.metrics?.closes.inc({ code: String(code ?? 1000) });
     this.ws.close(code ?? 1000, reason);
   }
 

@@ -1,10 +1,13 @@
 import { Hocuspocus, type Extension } from '@hocuspocus/server';
 import { installHocuspocusPatches } from './hocuspocus-patches.ts';
+import type { Limits } from './limits.ts';
 
 /** Options of {@link createHocuspocus}. */
 export interface HocuspocusOptions {
   /** Extensions in the order Hocuspocus should consult them (persistence, auth, scale-out). */
   extensions: Extension[];
+  /** The pre-authentication limits Hocuspocus enforces itself. */
+  limits: Pick<Limits, 'maxPendingDocuments' | 'maxUnauthenticatedBytes'>;
 }
 
 // The largest delay a Node timer takes. Liveness is the socket layer's heartbeat (ws pings, answered by browsers and
@@ -25,6 +28,9 @@ export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
     debounce: 2_000,
     maxDebounce: 10_000,
     unloadImmediately: true,
+    maxPendingDocuments: options.limits.maxPendingDocuments,
+    maxUnauthenticatedQueueSize: options.limits.maxUnauthenticatedBytes,
+    maxUnauthenticatedQueueMessages: 100,
     extensions: options.extensions,
   });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Hocuspocus } from '@hocuspocus/server';
+import type { Extension, Hocuspocus, connectedPayload } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { encodeAwarenessUpdate } from 'y-protocols/awareness';
@@ -9,17 +9,27 @@ import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { Logger } from '../log.ts';
 import { isValidRoomId } from '../rooms.ts';
 import { ClientSocket, type Endpoint } from './client-socket.ts';
+import { AddressLimiter, type Limits } from './limits.ts';
+import type { ScrawlMetrics } from '../metrics.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
 
 /** Options of {@link SocketServer}. */
 export interface SocketServerOptions {
-  /** The Hocuspocus instance that owns the documents; both endpoints feed it. */
-  hocuspocus: Hocuspocus;
+  /** The Hocuspocus instance that owns the documents; both endpoints feed it (a getter: it is built after this). */
+  hocuspocus: () => Hocuspocus;
   log: Logger;
   /** Largest accepted message; `ws` closes the socket with 1009 above it. */
   maxMessageBytes: number;
   /** Ping period; a socket silent for a whole period after a ping is dropped. */
   heartbeatMs: number;
+  /** Abuse limits. */
+  limits: Limits;
+  /** Where counts go; null for none. */
+  metrics: ScrawlMetrics | null;
+  /** Origins allowed to open a WebSocket (browsers send one); null allows any. */
+  allowedOrigins: string[] | null;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy) instead of the TCP peer. */
+  trustProxy: boolean;
 }
 
 /** What every Hocuspocus hook sees as `context` for a connection. */
@@ -53,13 +63,29 @@ export class SocketServer {
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<ClientSocket>();
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly hocuspocus: Hocuspocus;
+  private readonly hocuspocus: () => Hocuspocus;
   private readonly log: Logger;
   private readonly pingFrame = new Uint8Array([MessageType.ping]);
+  private readonly limits: Limits;
+  private readonly metrics: ScrawlMetrics | null;
+  private readonly allowedOrigins: string[] | null;
+  private readonly trustProxy: boolean;
+  private readonly upgradeLimiter: AddressLimiter;
+  /** Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline). */
+  readonly extension: Extension = {
+    connected: async ({ context }: connectedPayload) => {
+      (context as ConnectionContext).socket.established = true;
+    },
+  };
 
   constructor(options: SocketServerOptions) {
     this.hocuspocus = options.hocuspocus;
     this.log = options.log.child({ module: 'sockets' });
+    this.limits = options.limits;
+    this.metrics = options.metrics;
+    this.allowedOrigins = options.allowedOrigins;
+    this.trustProxy = options.trustProxy;
+    this.upgradeLimiter = new AddressLimiter(options.limits.upgradesPerSecondPerAddress, options.limits.upgradeBurstPerAddress);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -84,7 +110,16 @@ export class SocketServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = URL.parse(request.url ?? '/', 'http://localhost');
     if (!url) {
-      refuseUpgrade(socket, 400, 'Bad Request', 'unreadable URL');
+      this.refuse(socket, 400, 'Bad Request', 'unreadable URL');
+      return true;
+    }
+    if (url.pathname !== '/sync' && !url.pathname.startsWith('/yjs/')) return false;
+    if (!isOriginAllowed(request, this.allowedOrigins)) {
+      this.refuse(socket, 403, 'Forbidden', 'origin not allowed');
+      return true;
+    }
+    if (!this.upgradeLimiter.allow(clientAddress(request, this.trustProxy))) {
+      this.refuse(socket, 429, 'Too Many Requests', 'too many connection attempts; retry later');
       return true;
     }
     if (url.pathname === '/sync') {
@@ -100,12 +135,17 @@ export class SocketServer {
       room = null;
     }
     if (!isValidRoomId(room)) {
-      refuseUpgrade(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
+      this.refuse(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
       return true;
     }
     const validRoom = room;
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', validRoom));
     return true;
+  }
+
+  private refuse(socket: Duplex, status: number, statusText: string, body: string): void {
+    this.metrics?.refusedUpgrades.inc({ status: String(status) });
+    refuseUpgrade(socket, status, statusText, body);
   }
 
   /** Closes every client socket with `code` (1001 on shutdown). */
@@ -121,9 +161,9 @@ export class SocketServer {
 
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: Endpoint, room: string | null): void {
     const prefix = room === null ? null : encodeDocumentPrefix(room);
-    const socket = new ClientSocket(ws, endpoint, prefix, this.log);
+    const socket = new ClientSocket(ws, endpoint, prefix, this.log, this.limits, this.metrics);
     const context: ConnectionContext = { endpoint, socket };
-    const client = this.hocuspocus.handleConnection(socket, toHocuspocusRequest(request), context);
+    const client = this.hocuspocus().handleConnection(socket, toHocuspocusRequest(request), context);
     this.sockets.add(socket);
 
     ws.on('pong', () => {
@@ -134,9 +174,16 @@ export class SocketServer {
       this.sockets.delete(socket);
       client.handleClose({ code, reason: reason.toString() });
     });
+    const messagesIn = this.metrics?.messagesIn[endpoint];
+    const bytesIn = this.metrics?.bytesIn[endpoint];
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       socket.alive = true;
+      messagesIn?.inc();
+      bytesIn?.inc(data.byteLength);
       try {
+        if (!socket.messageBudget.take(1) || !socket.byteBudget.take(data.byteLength)) {
+          throw new ProtocolError(CloseCode.rateLimited, 'rate limit exceeded');
+        }
         if (!isBinary) throw new ProtocolError(CloseCode.badRequest, 'text frames are not part of the protocol');
         const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         if (endpoint === 'sync') {
@@ -164,7 +211,7 @@ export class SocketServer {
 
   /** y-websocket's query-awareness: Hocuspocus ignores it on sockets, so the adapter answers from the document. */
   private answerQueryAwareness(socket: ClientSocket, room: string): void {
-    const document = this.hocuspocus.documents.get(room);
+    const document = this.hocuspocus().documents.get(room);
     if (!document || document.awareness.getStates().size === 0) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MessageType.awareness);
@@ -172,12 +219,18 @@ export class SocketServer {
       encoder,
       encodeAwarenessUpdate(document.awareness, [...document.awareness.getStates().keys()]),
     );
-    socket.ws.send(encoding.toUint8Array(encoder));
+    socket.transmit(encoding.toUint8Array(encoder));
   }
 
   /** One timer for every socket: drop the silent, ping the rest (ws ping, and Hocuspocus's own ping on /sync). */
   private beat(): void {
+    const now = performance.now();
+    this.upgradeLimiter.prune();
     for (const socket of this.sockets) {
+      if (!socket.established && now - socket.openedAt > this.limits.authTimeoutMs) {
+        socket.close(CloseCode.unauthenticated, 'no document opened in time');
+        continue;
+      }
       if (!socket.alive) {
         this.log.debug({ endpoint: socket.endpoint }, 'dropping a silent peer');
         socket.terminate();
@@ -186,7 +239,7 @@ export class SocketServer {
       socket.alive = false;
       socket.ws.ping();
       // HocuspocusProvider reconnects after 30 s without a message; its ping answer also proves it is alive.
-      if (socket.endpoint === 'sync') socket.ws.send(this.pingFrame);
+      if (socket.endpoint === 'sync') socket.transmit(this.pingFrame);
     }
   }
 }
@@ -209,6 +262,22 @@ const NO_HEADERS = new Headers();
  */
 function toHocuspocusRequest(request: IncomingMessage): Request {
   return { url: request.url ?? '/', headers: NO_HEADERS } as unknown as Request;
+}
+
+/**
+ * True when the request may proceed under the Origin allow-list: no list, no Origin header (not a browser; tokens
+ * are what protect against those), or an Origin on the list.
+ */
+export function isOriginAllowed(request: IncomingMessage, allowedOrigins: string[] | null): boolean {
+  const origin = request.headers.origin;
+  return allowedOrigins === null || origin === undefined || allowedOrigins.includes(origin);
+}
+
+/** The client's address: the TCP peer, or behind a trusted proxy the first X-Forwarded-For entry. */
+function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+  return first || request.socket.remoteAddress || 'unknown';
 }
 
 /** Answers an upgrade request with a plain HTTP error and closes the TCP socket. */

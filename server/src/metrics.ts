@@ -1,0 +1,65 @@
+import client from 'prom-client';
+import type { Endpoint } from './sync/client-socket.ts';
+
+/**
+ * Prometheus metrics of one server, in a registry of its own (several servers in one process keep separate counts).
+ * Served as text at `GET /metrics`. Labels are bounded: endpoint (2), close code (the catalogue), failure reason.
+ */
+export class ScrawlMetrics {
+  /** The registry behind `/metrics`. */
+  readonly registry = new client.Registry();
+  /** Messages received from clients, by endpoint. */
+  readonly messagesIn: Record<Endpoint, client.Counter.Internal>;
+  /** Bytes received from clients, by endpoint. */
+  readonly bytesIn: Record<Endpoint, client.Counter.Internal>;
+  /** Messages sent to clients, by endpoint. */
+  readonly messagesOut: Record<Endpoint, client.Counter.Internal>;
+  /** Bytes sent to clients, by endpoint. */
+  readonly bytesOut: Record<Endpoint, client.Counter.Internal>;
+  /** Connections closed by the server, by close code. */
+  readonly closes: client.Counter<'code'>;
+  /** Refused tokens, by reason (missing, invalid, expired, forbidden). */
+  readonly authFailures: client.Counter<'reason'>;
+  /** Upgrades refused before any WebSocket existed, by HTTP status. */
+  readonly refusedUpgrades: client.Counter<'status'>;
+  /** Time from an append's call to its durability. */
+  readonly appendSeconds: client.Histogram;
+  /** Time one compaction took. */
+  readonly compactionSeconds: client.Histogram;
+
+  constructor(gauges: { connections: () => Record<Endpoint, number>; roomsLoaded: () => number }) {
+    const registers = [this.registry];
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'scrawl_process_' });
+    new client.Gauge({
+      name: 'scrawl_connections',
+      help: 'Open client connections',
+      labelNames: ['endpoint'],
+      registers,
+      collect() {
+        for (const [endpoint, count] of Object.entries(gauges.connections())) this.set({ endpoint }, count);
+      },
+    });
+    new client.Gauge({
+      name: 'scrawl_rooms_loaded',
+      help: 'Rooms whose document is in memory',
+      registers,
+      collect() {
+        this.set(gauges.roomsLoaded());
+      },
+    });
+    const byEndpoint = (name: string, help: string) => {
+      const counter = new client.Counter({ name, help, labelNames: ['endpoint'], registers });
+      return { sync: counter.labels('sync'), yjs: counter.labels('yjs') };
+    };
+    this.messagesIn = byEndpoint('scrawl_messages_received_total', 'Messages received from clients');
+    this.bytesIn = byEndpoint('scrawl_bytes_received_total', 'Bytes received from clients');
+    this.messagesOut = byEndpoint('scrawl_messages_sent_total', 'Messages sent to clients');
+    this.bytesOut = byEndpoint('scrawl_bytes_sent_total', 'Bytes sent to clients');
+    this.closes = new client.Counter({ name: 'scrawl_closes_total', help: 'Connections closed by the server', labelNames: ['code'], registers });
+    this.authFailures = new client.Counter({ name: 'scrawl_auth_failures_total', help: 'Refused tokens', labelNames: ['reason'], registers });
+    this.refusedUpgrades = new client.Counter({ name: 'scrawl_refused_upgrades_total', help: 'WebSocket upgrades refused before opening', labelNames: ['status'], registers });
+    const buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+    this.appendSeconds = new client.Histogram({ name: 'scrawl_store_append_seconds', help: 'Store append latency', buckets, registers });
+    this.compactionSeconds = new client.Histogram({ name: 'scrawl_store_compaction_seconds', help: 'Compaction duration', buckets, registers });
+  }
+}
