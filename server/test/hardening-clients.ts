@@ -3,6 +3,7 @@
  * RSS, a /healthz probe that runs in its own process (so a busy test process does not inflate the latencies it
  * measures), and a raw sync client for both endpoints that is far cheaper than a provider when thousands are needed.
  */
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as decoding from 'lib0/decoding';
@@ -10,7 +11,7 @@ import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { startChildServer, tempDir, type ChildServer } from './harness.ts';
+import { startChildServer, tempDir, waitFor, type ChildServer } from './harness.ts';
 
 /** A child-process server with its own DATA_DIR. */
 export interface HardeningChild extends ChildServer {
@@ -266,3 +267,112 @@ export class RawSyncClient {
 
 /** Sleeps `ms`. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** What {@link floodRoom} measured. */
+export interface FloodReport {
+  summary: string;
+  health: HealthSample[];
+  /** Per reader: the largest delay seen between a tick being written and that reader having it. */
+  readerLagMs: number[];
+  floodBytes: number;
+  rssBefore: number;
+  rssPeak: number;
+  /** Bytes the slow client received once it read again (what the server and the kernel had queued for it). */
+  backlogBytes: number;
+  /** How the server closed the slow client, if it did. */
+  slowClose: { code: number; reason: string } | null;
+}
+
+/** Readers of the flooded room: the tick each one has seen, and how to dispose of them. */
+export interface FloodReaders {
+  lastTick(): (number | undefined)[];
+  destroy(): void;
+}
+
+const FLOOD_UPDATES = 1_500;
+const FLOOD_VALUE_BYTES = 64 * 1024;
+
+/**
+ * On a fresh child server: a /yjs client that syncs and then stops reading (TCP socket paused), the readers made by
+ * `makeReaders`, and a /sync writer sending FLOOD_UPDATES updates of FLOOD_VALUE_BYTES (each replaces the previous
+ * value, so the document stays small) paced at 20 per 50 ms. Measures /healthz, reader lag, server RSS and the slow
+ * client's backlog once it reads again.
+ */
+export async function floodRoom(makeReaders: (child: HardeningChild, room: string) => Promise<FloodReaders>): Promise<FloodReport> {
+  const child = await startHardeningChild();
+  const pid = child.process.pid!;
+  const room = 'slow-room';
+  try {
+    const readers = await makeReaders(child, room);
+    const slow = new RawSyncClient(child.wsUrl, 'yjs', room);
+    assert((await slow.connect()).kind === 'synced', 'slow client did not sync');
+    const slowWs = slow.ws!;
+    slowWs.removeAllListeners('message');
+    let backlogBytes = 0;
+    slowWs.on('message', (data: Buffer) => (backlogBytes += data.byteLength));
+    let slowClose: { code: number; reason: string } | null = null;
+    slowWs.on('close', (code, reason) => (slowClose = { code, reason: reason.toString() }));
+    (slowWs as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+
+    const writer = new RawSyncClient(child.wsUrl, 'sync', room);
+    assert((await writer.connect()).kind === 'synced', 'writer did not sync');
+    await sleep(500);
+    const rssBefore = rssBytes(pid);
+    let rssPeak = rssBefore;
+    const probe = startHealthProbe(child.httpUrl, 25);
+    const sentAt: number[] = [];
+    const readerLagMs = readers.lastTick().map(() => 0);
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssBytes(pid));
+      readers.lastTick().forEach((tick, i) => {
+        const pending = sentAt[(tick ?? -1) + 1];
+        if (pending !== undefined) readerLagMs[i] = Math.max(readerLagMs[i], performance.now() - pending);
+      });
+    }, 50);
+
+    const filler = 'x'.repeat(FLOOD_VALUE_BYTES - 16);
+    const t0 = performance.now();
+    for (let i = 0; i < FLOOD_UPDATES; i++) {
+      sentAt[i] = performance.now();
+      writer.doc.transact(() => {
+        writer.doc.getMap('m').set('blob', `${i}:${filler}`);
+        writer.doc.getMap('m').set('tick', i);
+      });
+      if (i % 20 === 19) await sleep(50);
+    }
+    const floodMs = performance.now() - t0;
+    await waitFor(() => readers.lastTick().every((t) => t === FLOOD_UPDATES - 1), 60_000, () => `readers at ${readers.lastTick()}`);
+    const deliveredMs = performance.now() - t0;
+    await sleep(500);
+    clearInterval(sampler);
+    const rssAfterFlood = rssBytes(pid);
+    const health = await probe.stop();
+
+    (slowWs as unknown as { _socket: { resume(): void } })._socket.resume();
+    let lastSeen = -1;
+    await waitFor(
+      () => {
+        if (slowClose) return true;
+        const idle = backlogBytes === lastSeen;
+        lastSeen = backlogBytes;
+        return idle && backlogBytes > 0;
+      },
+      30_000,
+    ).catch(() => {});
+    const floodBytes = FLOOD_UPDATES * FLOOD_VALUE_BYTES;
+    const h = percentiles(health.map((s) => s.latencyMs));
+    const summary =
+      `slow consumer: flood of ${FLOOD_UPDATES} updates, ${mib(floodBytes)} in ${floodMs.toFixed(0)} ms, all delivered to the readers ` +
+      `after ${deliveredMs.toFixed(0)} ms; reader max lag ${readerLagMs.map((l) => l.toFixed(0)).join(' / ')} ms; ` +
+      `/healthz n=${h.n} p50 ${h.p50} ms p99 ${h.p99} ms max ${h.max} ms; server RSS before ${mib(rssBefore)}, peak ${mib(rssPeak)}, ` +
+      `after the flood ${mib(rssAfterFlood)}; slow client ${slowClose ? `closed by the server ${JSON.stringify(slowClose)}` : 'never closed by the server'}, ` +
+      `backlog received after resuming ${mib(backlogBytes)}`;
+    readers.destroy();
+    writer.destroy();
+    slow.destroy();
+    return { summary, health, readerLagMs, floodBytes, rssBefore, rssPeak, backlogBytes, slowClose };
+  } finally {
+    await child.stop();
+    child.removeDataDir();
+  }
+}

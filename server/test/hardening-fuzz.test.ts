@@ -154,7 +154,8 @@ function fuzzer(next: () => number) {
       frames.push({ frame: bytes(varString(syncRoom), 2, 0, varString('')), kind: 'valid' });
       frames.push({ frame: bytes(varString(syncRoom), 0, 0, varUint(1), 0), kind: 'valid' });
     }
-    const length = 1 + int(64);
+    // Long bursts, so 100,000 frames need few connections (~400): per-address upgrade limits stay out of the way.
+    const length = 1 + int(550);
     for (let i = 0; i < length; i++) {
       if (next() < 0.15) {
         const valid = validBody();
@@ -174,6 +175,8 @@ function fuzzer(next: () => number) {
 
 /** Counters of one fuzz run. */
 interface FuzzStats {
+  /** Upgrades refused with HTTP 429 (no frame sent; retried). */
+  refusedUpgrades: number;
   connections: number;
   malformedFrames: number;
   validFrames: number;
@@ -183,7 +186,7 @@ interface FuzzStats {
 
 async function runFuzz(url: string, next: () => number, malformedTarget: number, seed: number): Promise<FuzzStats> {
   const fuzz = fuzzer(next);
-  const stats: FuzzStats = { connections: 0, malformedFrames: 0, validFrames: 0, closeCodes: new Map(), unexpected: [] };
+  const stats: FuzzStats = { refusedUpgrades: 0, connections: 0, malformedFrames: 0, validFrames: 0, closeCodes: new Map(), unexpected: [] };
   const worker = async () => {
     while (stats.malformedFrames < malformedTarget && stats.unexpected.length < 5) {
       const endpoint = fuzz.int(2) ? 'sync' : 'yjs';
@@ -196,6 +199,12 @@ async function runFuzz(url: string, next: () => number, malformedTarget: number,
           ws.terminate();
         }, 10_000);
         ws.on('error', () => {}); // the close event that follows carries what we check
+        ws.on('unexpected-response', (_req, res) => {
+          clearTimeout(timer);
+          res.resume();
+          ws.terminate();
+          resolve(`http ${res.statusCode}`);
+        });
         ws.on('close', (code, reason) => {
           clearTimeout(timer);
           resolve({ code, reason: reason.toString() });
@@ -204,6 +213,12 @@ async function runFuzz(url: string, next: () => number, malformedTarget: number,
           for (const f of frames) ws.send(f.frame);
         });
       });
+      if (outcome === 'http 429') {
+        // Refused by an upgrade rate limit before any frame was sent: wait and open another.
+        stats.refusedUpgrades += 1;
+        await sleep(200);
+        continue;
+      }
       stats.connections += 1;
       for (const f of frames) {
         if (f.kind === 'valid') stats.validFrames += 1;
@@ -269,7 +284,7 @@ test(`fuzz: ${MALFORMED_FRAMES} malformed frames over /sync and /yjs/:room; the 
   const healthMs = percentiles(health.map((s) => s.latencyMs));
   const rt = percentiles(roundTrips);
   console.log(
-    `fuzz: ${stats.malformedFrames} malformed + ${stats.validFrames} well-formed frames over ${stats.connections} connections in ` +
+    `fuzz: ${stats.malformedFrames} malformed + ${stats.validFrames} well-formed frames over ${stats.connections} connections (${stats.refusedUpgrades} upgrades refused 429) in ` +
       `${seconds.toFixed(1)} s (${Math.round(stats.malformedFrames / seconds)} malformed frames/s); close codes ` +
       `${JSON.stringify(Object.fromEntries(stats.closeCodes))}; frames the server refused (logged, warm-up included): ${serverRejections}; ` +
       `server RSS before ${mib(rssBefore)}, peak ${mib(rssPeak)}, after 2 s settle ${mib(rssAfter)}; ` +

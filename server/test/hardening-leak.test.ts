@@ -33,7 +33,12 @@ async function churnRooms(wsUrl: string, prefix: string): Promise<void> {
     while (nextRoom < ROOMS) {
       const i = nextRoom++;
       const client = new RawSyncClient(wsUrl, i % 2 ? 'sync' : 'yjs', `${prefix}-${i}`);
-      const outcome = await client.connect(10_000);
+      let outcome = await client.connect(10_000);
+      // An upgrade refused by a per-address rate limit is retried, as a real client would.
+      for (let attempt = 0; outcome.kind === 'refused-http' && outcome.status === 429 && attempt < 100; attempt++) {
+        await sleep(100);
+        outcome = await client.connect(10_000);
+      }
       if (outcome.kind !== 'synced') failures.push(`${prefix}-${i}: ${JSON.stringify(outcome)}`);
       client.doc.getMap('m').set('edit', `${prefix}-${i}`);
       client.doc.getText('t').insert(0, 'x'.repeat(200));
