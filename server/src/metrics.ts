@@ -29,7 +29,7 @@ export class ScrawlMetrics {
 
   constructor(gauges: { connections: () => Record<Endpoint, number>; roomsLoaded: () => number }) {
     const registers = [this.registry];
-    client.collectDefaultMetrics({ register: this.registry, prefix: 'scrawl_process_' });
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'scrawl_' });
     new client.Gauge({
       name: 'scrawl_connections',
       help: 'Open client connections',
