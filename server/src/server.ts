@@ -127,29 +127,34 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     return started;
   };
 
+  const routes = {
+    hocuspocus,
+    verifier,
+    assets,
+    history,
+    metrics,
+    store,
+    allowedOrigins: options.allowedOrigins ?? null,
+    isReady: () => state === 'ready',
+    tldrawLicenseKey: options.tldrawLicenseKey ?? null,
+  };
+
+  /** Answers Scrawl's routes; resolves false, answering nothing, for any other path. */
+  const routeRequest = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    try {
+      return (await handleApiRequest(req, res, routes)) || (options.webRoot !== undefined && (await serveWebApp(req, res, options.webRoot)));
+    } catch (error) {
+      log.error({ err: error, url: req.url }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+      return true;
+    }
+  };
+
   const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const routes = {
-      hocuspocus,
-      verifier,
-      assets,
-      history,
-      metrics,
-      store,
-      sockets,
-      allowedOrigins: options.allowedOrigins ?? null,
-      isReady: () => state === 'ready',
-      tldrawLicenseKey: options.tldrawLicenseKey ?? null,
-    };
-    handleApiRequest(req, res, routes)
-      .then((handled) => handled || (options.webRoot !== undefined && serveWebApp(req, res, options.webRoot)))
-      .then((handled) => {
-        if (!handled) sendJson(res, 404, { error: 'not found' });
-      })
-      .catch((error: unknown) => {
-        log.error({ err: error, url: req.url }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.destroy();
-      });
+    void routeRequest(req, res).then((handled) => {
+      if (!handled) sendJson(res, 404, { error: 'not found' });
+    });
   };
 
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
@@ -161,7 +166,11 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   };
 
   const attach = (server: HttpServer | HttpsServer) => {
-    server.on('request', handleRequest);
+    // With handlers of the host app on the same server, Scrawl answers only its own routes and leaves the rest.
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (server.listenerCount('request') === 1) handleRequest(req, res);
+      else void routeRequest(req, res);
+    });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!handleUpgrade(req, socket, head)) refuseUpgrade(socket, 404, 'Not Found', 'no WebSocket endpoint here');
     });

@@ -23,6 +23,15 @@ test('the Origin allow-list: other origins get 403 at the upgrade and on the API
     assert.equal((await api('https://evil.example')).status, 403);
     assert.equal((await api('https://draw.example')).status, 200);
     assert.equal((await fetch(`${srv.httpUrl}/healthz`, { headers: { origin: 'https://evil.example' } })).status, 200, 'health is not the API');
+    // An embedding app on an allowed origin may call the API from the browser (CORS, with its preflight).
+    const preflight = await fetch(`${srv.httpUrl}/api/rooms/origins/versions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://draw.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://draw.example');
+    assert.match(preflight.headers.get('access-control-allow-headers')!, /Authorization/);
+    assert.equal((await api('https://draw.example')).headers.get('access-control-allow-origin'), 'https://draw.example');
   } finally {
     await srv.stop();
   }

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { WebsocketProvider } from 'y-websocket';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -11,6 +11,7 @@ import { createScrawlServer } from '../src/index.ts';
 import { MemoryStore } from '../src/persistence/memory-store.ts';
 import { TokenVerifier } from '../src/sync/auth.ts';
 import { hocuspocusClient, startServer, synced, tempDir, waitFor, yjsClient } from './harness.ts';
+import { startExample } from '../../docs/examples/server-library.ts';
 
 /** Parses Prometheus text exposition into `name{labels}` -> value, failing on any line that is not valid. */
 function parsePrometheus(text: string): Map<string, number> {
@@ -27,15 +28,11 @@ function parsePrometheus(text: string): Map<string, number> {
 
 test('/metrics is Prometheus text and its counters move with traffic', async () => {
   const srv = await startServer();
+  const read = async () => parsePrometheus(await (await fetch(`${srv.httpUrl}/metrics`)).text());
+  const before = await read();
+  const a = hocuspocusClient(srv.wsUrl, 'metrics');
+  const b = yjsClient(srv.wsUrl, 'metrics');
   try {
-    const read = async () => parsePrometheus(await (await fetch(`${srv.httpUrl}/metrics`)).text());
-    const before = await read();
-    const a = hocuspocusClient(srv.wsUrl, 'metrics');
-    const b = yjsClient(srv.wsUrl, 'metrics');
-    after(() => {
-      a.destroy();
-      b.destroy();
-    });
     await Promise.all([synced(a), synced(b)]);
     a.document.getMap('m').set('k', 'v');
     await waitFor(() => b.doc.getMap('m').get('k') === 'v' && a.unsyncedChanges === 0);
@@ -49,6 +46,9 @@ test('/metrics is Prometheus text and its counters move with traffic', async () 
     assert.ok((during.get('scrawl_store_append_seconds_count') ?? 0) >= 1);
     assert.ok(during.has('scrawl_process_resident_memory_bytes'));
   } finally {
+    // Clients first: a provider that sees its server go away starts retry timers that outlive destroy().
+    a.destroy();
+    b.destroy();
     await srv.stop();
   }
 });
@@ -117,8 +117,7 @@ test('the server as a library, mounted on a plain http.createServer beside the h
   const host = createServer((req, res) => {
     if (req.url === '/host') res.end('host app');
   });
-  // The host answers its own routes first; Scrawl takes the rest and the WebSocket endpoints.
-  host.prependListener('request', () => {});
+  // Scrawl answers its own routes and WebSocket endpoints and leaves the host's paths to the host.
   scrawl.attach(host);
   await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
   const { port } = host.address() as { port: number };
@@ -136,5 +135,24 @@ test('the server as a library, mounted on a plain http.createServer beside the h
     await scrawl.stop();
     host.closeAllConnections();
     await new Promise((resolve) => host.close(resolve));
+  }
+});
+
+test('the library example in docs/examples runs: health, both endpoints, and a clean close', async () => {
+  const dir = tempDir('scrawl-example-');
+  const example = await startExample({ port: 0, dataDir: dir.path });
+  try {
+    assert.equal((await fetch(`${example.url}/healthz`)).status, 200);
+    const wsUrl = example.url.replace('http', 'ws');
+    const a = yjsClient(wsUrl, 'example');
+    const b = hocuspocusClient(wsUrl, 'example');
+    await Promise.all([synced(a), synced(b)]);
+    a.doc.getMap('m').set('from', 'example');
+    await waitFor(() => b.document.getMap('m').get('from') === 'example' && b.unsyncedChanges === 0);
+    a.destroy();
+    b.destroy();
+  } finally {
+    await example.close();
+    dir.remove();
   }
 });

@@ -33,9 +33,27 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     res.end(await ctx.metrics.registry.metrics());
     return true;
   }
-  if (url.pathname.startsWith('/api/') && !isOriginAllowed(req, ctx.allowedOrigins)) {
-    sendJson(res, 403, { error: 'origin not allowed' });
-    return true;
+  if (url.pathname.startsWith('/api/')) {
+    if (!isOriginAllowed(req, ctx.allowedOrigins)) {
+      sendJson(res, 403, { error: 'origin not allowed' });
+      return true;
+    }
+    // Apps embedding the board on another origin call the API from the browser: Bearer tokens, no cookies, so
+    // reflecting an allowed origin is safe.
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, HEAD, POST, PATCH',
+          'access-control-allow-headers': 'Authorization, Content-Type, X-File-Name',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return true;
+      }
+    }
   }
   if (url.pathname === '/api/config') {
     sendJson(res, 200, { tldrawLicenseKey: ctx.tldrawLicenseKey, authRequired: ctx.verifier !== null });
