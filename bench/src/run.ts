@@ -19,11 +19,13 @@ import { idle } from './scenarios/idle.ts';
 import { joinStorm } from './scenarios/join.ts';
 import { restart } from './scenarios/restart.ts';
 import { stroke } from './scenarios/stroke.ts';
+import { board } from './scenarios/board.ts';
+import { xcpu, xfanout } from './scenarios/scaleout.ts';
 import { ScenarioSkipped, type Context, type Options, type Scenario, type Value } from './scenario.ts';
 import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, type TargetName } from './servers.ts';
 import { fmt, median } from './stats.ts';
 
-const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability, stroke];
+const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability, stroke, xfanout, xcpu, board];
 const ALIASES: Record<string, string> = { cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability' };
 
 interface Args extends Options {
@@ -308,6 +310,9 @@ async function main(): Promise<void> {
   console.log(tables.join('\n\n'));
   if (notes.length > 0) console.log(`\nnotes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
   removeRunDir();
+  // Exit explicitly: playwright-core (the board scenario) leaves two stale pipe handles after browser.close(),
+  // which would keep the process alive with nothing left to do. Every child was stopped above.
+  process.exit(0);
 }
 
 main().catch((error) => {

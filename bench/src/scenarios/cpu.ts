@@ -17,14 +17,14 @@ import { noteDisconnects, withServer, type Scenario } from '../scenario.ts';
 import type { ServerProcess, Target } from '../servers.ts';
 import { percentile, sleep } from '../stats.ts';
 
-const ROOMS = 20;
-const CLIENTS_PER_ROOM = 10;
-const WRITERS_PER_ROOM = 2;
-const UPDATES_PER_S = 30;
+export const ROOMS = 20;
+export const CLIENTS_PER_ROOM = 10;
+export const WRITERS_PER_ROOM = 2;
+export const UPDATES_PER_S = 30;
 const CURSORS_PER_S = 10;
 const WARMUP_MS = 2_000;
 
-interface Writer {
+export interface Writer {
   client: RawClient;
   doc: Y.Doc;
   cursorClock: number;
@@ -43,7 +43,7 @@ interface Phase {
  * Runs writers on independent timers, each started at a random phase so the 40 writers do not fire in lockstep
  * (real users do not), until stop() is called.
  */
-function drive(writers: Writer[], withCursors: boolean): () => void {
+export function drive(writers: Writer[], withCursors: boolean): () => void {
   let stopped = false;
   const pending = new Set<NodeJS.Timeout>();
   const periodicAtRate = (ratePerS: number, tick: () => void) => {
