@@ -26,7 +26,10 @@ import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, 
 import { fmt, median } from './stats.ts';
 
 const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability, stroke, xfanout, xcpu, board];
-const ALIASES: Record<string, string> = { cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability' };
+const ALIASES: Record<string, string> = {
+  cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability',
+  paint: 'board', scaleout: 'xfanout',
+};
 
 interface Args extends Options {
   scenarios: Scenario[];
@@ -36,7 +39,7 @@ interface Args extends Options {
 }
 
 function usage(): never {
-  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--targets ${Object.keys(TARGETS).join(',')}]`);
+  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--targets ${Object.keys(TARGETS).join(',')}]`);
   process.exit(2);
 }
 
@@ -106,7 +109,7 @@ function parseArgs(argv: string[]): Args {
       if (!args.scenarios.includes(scenario)) args.scenarios.push(scenario);
     }
   }
-  if (args.scenarios.length === 0) args.scenarios = [...SCENARIOS];
+  if (args.scenarios.length === 0) args.scenarios = SCENARIOS.filter((s) => !s.optIn);
   return args;
 }
 

@@ -97,6 +97,8 @@ export const board: Scenario = {
   name: 'board',
   title: `opening a ${SHAPES.toLocaleString('en')}-shape board in headless Chromium: navigation start -> shapes loaded -> painted (median of ${LOADS} loads)`,
   targets: ['scrawl-sync'],
+  // ~90 s (a 3.4 MB board written, then 3 cold page loads of ~20 s each on 2 cores): `npm run bench -- board`.
+  optIn: true,
   metrics: [
     { key: 'editor', label: 'nav start -> editor mounted (ms)', ratio: false },
     { key: 'firstShape', label: 'nav start -> editor holds a first shape (ms)', ratio: false },

@@ -75,7 +75,11 @@ async function fanoutOn(instances: ServerProcess[], target: Target, ctx: Context
     const bc = onBC.samples();
     noteDisconnects([writer, ...readers], target, ctx, phase);
     const expected = sends * READERS;
-    if (a.length + bc.length !== expected) ctx.note(target, `${phase}: ${a.length + bc.length} of ${expected} deliveries arrived`);
+    if (a.length + bc.length !== expected) {
+      const readersOnA = Math.ceil(READERS / instances.length);
+      ctx.note(target, `${phase}: ${a.length + bc.length} of ${expected} deliveries arrived within 0.5 s of the last send ` +
+        `(readers on A: ${a.length} of ${sends * readersOnA}; on B/C: ${bc.length} of ${sends * (READERS - readersOnA)})`);
+    }
     return { a, bc, cpuPct: (100 * (cpu1 - cpu0)) / ((t1 - t0) / 1000), missing: expected - a.length - bc.length };
   } finally {
     await closeAll([writer, ...readers]);
