@@ -125,6 +125,8 @@ export class ClientSocket {
 
 /** Is this `/sync` frame a SyncStatus (the acknowledgement)? Skips the document name to read the type. */
 function isSyncStatus(frame: Uint8Array): boolean {
+  // Names shorter than 128 bytes (every valid room id) have a one-byte length: the common case, without a decoder.
+  if (frame[0] < 128) return frame[1 + frame[0]] === MessageType.syncStatus;
   const decoder = decoding.createDecoder(frame);
   const nameLength = decoding.readVarUint(decoder);
   return frame[decoder.pos + nameLength] === MessageType.syncStatus;

@@ -24,7 +24,9 @@ export interface Limits {
 
 /**
  * Defaults sized for people drawing: a pointer at 60 Hz plus cursors at 10 Hz is ~70 messages/s, so 300/s with a
- * burst of 1,000 leaves room for reconnect catch-up; bytes allow a full 16 MiB message in a burst.
+ * burst of 1,000 leaves room for reconnect catch-up; bytes allow a full 16 MiB message in a burst. The per-address
+ * upgrade limit is generous because many clients can share an address (an office NAT, a proxy without TRUST_PROXY)
+ * and all of them reconnect at once after a restart.
  */
 export const DEFAULT_LIMITS: Limits = {
   messagesPerSecond: 300,
@@ -33,8 +35,8 @@ export const DEFAULT_LIMITS: Limits = {
   byteBurst: 32 * 1024 * 1024,
   maxBufferedBytes: 32 * 1024 * 1024,
   authTimeoutMs: 10_000,
-  upgradesPerSecondPerAddress: 50,
-  upgradeBurstPerAddress: 500,
+  upgradesPerSecondPerAddress: 200,
+  upgradeBurstPerAddress: 2_000,
   maxPendingDocuments: 10,
   maxUnauthenticatedBytes: 1024 * 1024,
 };
