@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as Y from 'yjs';
 import { Document } from '@hocuspocus/server';
-import { PATCHED_HOCUSPOCUS_VERSION, syncStep2For } from '../src/sync/hocuspocus-patches.ts';
+import { PATCHED_HOCUSPOCUS_VERSION, seedFullState, syncStep2For } from '../src/sync/hocuspocus-patches.ts';
+import * as decoding from 'lib0/decoding';
 import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
 
 // The upstream source the patches in src/sync/hocuspocus-patches.ts were written against. When @hocuspocus/server
@@ -68,5 +69,28 @@ test('the cached answer is shared per state vector and dropped on the next chang
   const after = syncStep2For(document, 'cache-unit', empty);
   assert.notEqual(after, first);
   assert.ok(after.byteLength > first.byteLength);
+  document.destroy();
+});
+
+test('a room loaded from one snapshot answers new clients with the stored bytes until its next change', () => {
+  const source = new Y.Doc();
+  source.getMap('m').set('stored', true);
+  const snapshot = Y.encodeStateAsUpdate(source);
+  const document = new Document('seeded');
+  Y.applyUpdate(document, snapshot);
+  seedFullState(document, snapshot);
+  const payloadOf = (frame: Uint8Array) => {
+    const decoder = decoding.createDecoder(frame);
+    decoding.readVarString(decoder);
+    decoding.readVarUint(decoder);
+    decoding.readVarUint(decoder);
+    return decoding.readVarUint8Array(decoder);
+  };
+  const empty = Y.encodeStateVector(new Y.Doc());
+  assert.deepEqual(payloadOf(syncStep2For(document, 'seeded', empty)), snapshot, 'served verbatim');
+  document.getMap('m').set('changed', true);
+  const after = new Y.Doc();
+  Y.applyUpdate(after, payloadOf(syncStep2For(document, 'seeded', empty)));
+  assert.deepEqual(after.getMap('m').toJSON(), { stored: true, changed: true }, 'the seed is forgotten at the next change');
   document.destroy();
 });

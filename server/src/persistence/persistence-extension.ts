@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates } from './merge.ts';
 import { SyncType } from '../sync/frames.ts';
+import { seedFullState } from '../sync/hocuspocus-patches.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 
@@ -77,6 +78,9 @@ export class PersistenceExtension implements Extension {
     const rejected = applyStoredUpdates(document, updates, LOAD_ORIGIN);
     if (rejected > 0) {
       this.log.error({ room: documentName, rejected }, 'stored updates could not be applied and were skipped');
+    } else if (updates.length === 1) {
+      // A compacted room is one snapshot: exactly the state new clients need, already encoded.
+      seedFullState(document, updates[0]);
     }
     this.appendsSinceCompaction.set(documentName, updates.length > 1 ? updates.length - 1 : 0);
     this.log.debug({ room: documentName, entries: updates.length, ms: performance.now() - started }, 'room loaded');

@@ -29,6 +29,8 @@ export const PATCHED_HOCUSPOCUS_VERSION = '4.7.0';
 const MAX_CACHED_ANSWERS = 8;
 
 const answerCache = new WeakMap<Document, Map<string, Uint8Array>>();
+/** A full-state update known to equal the document's state (the stored snapshot it was just loaded from). */
+const knownFullState = new WeakMap<Document, Uint8Array>();
 
 function cachedAnswers(document: Document): Map<string, Uint8Array> {
   let answers = answerCache.get(document);
@@ -38,10 +40,25 @@ function cachedAnswers(document: Document): Map<string, Uint8Array> {
     answerCache.set(document, created);
     // Any change makes every cached answer stale. 'update' fires synchronously inside the transaction that changed
     // the document, before another message can be handled.
-    document.on('update', () => created.clear());
+    document.on('update', () => {
+      created.clear();
+      knownFullState.delete(document);
+    });
   }
   return answers;
 }
+
+/**
+ * Tells the cache that `update` is the document's whole state, as when a room was just loaded from a single stored
+ * snapshot: the first joiners are answered with those bytes instead of re-encoding the document (for a 4 MB board,
+ * ~110 ms saved on the first sync after a restart). Forgotten at the document's next change.
+ */
+export function seedFullState(document: Document, update: Uint8Array): void {
+  cachedAnswers(document);
+  knownFullState.set(document, update);
+}
+
+const isEmptyStateVector = (stateVector: Uint8Array) => stateVector.byteLength === 1 && stateVector[0] === 0;
 
 /** The framed sync step 2 answering `stateVector` for `address`, encoded once per document state (exported for tests). */
 export function syncStep2For(document: Document, address: string, stateVector: Uint8Array): Uint8Array {
@@ -53,7 +70,8 @@ export function syncStep2For(document: Document, address: string, stateVector: U
     encoding.writeVarString(encoder, address);
     encoding.writeVarUint(encoder, MessageType.sync);
     encoding.writeVarUint(encoder, SyncType.step2);
-    encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(document, stateVector));
+    const known = isEmptyStateVector(stateVector) ? knownFullState.get(document) : undefined;
+    encoding.writeVarUint8Array(encoder, known ?? Y.encodeStateAsUpdate(document, stateVector));
     frame = encoding.toUint8Array(encoder);
     if (answers.size >= MAX_CACHED_ANSWERS) answers.delete(answers.keys().next().value!);
     answers.set(key, frame);
