@@ -50,3 +50,23 @@ test('a second LevelDB store on the same directory is refused with an error nami
     await first.close();
   }
 });
+
+test('large compactions run on a worker thread and give the same state as merging inline', async () => {
+  const { mergeInBackground, mergeStoredUpdates } = await import('../src/persistence/merge.ts');
+  const Y = await import('yjs');
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => updates.push(u));
+  for (let i = 0; i < 300; i++) doc.getMap('m').set(`k${i}`, 'x'.repeat(1_000));
+  doc.getMap('m').delete('k0');
+  const inline = mergeStoredUpdates(updates);
+  const background = await mergeInBackground(updates);
+  assert.equal(background.rejected, 0);
+  const a = new Y.Doc();
+  const b = new Y.Doc();
+  Y.applyUpdate(a, inline.snapshot);
+  Y.applyUpdate(b, background.snapshot);
+  assert.deepEqual(b.getMap('m').toJSON(), a.getMap('m').toJSON());
+  assert.equal(b.getMap('m').size, 299);
+  assert.deepEqual(updates.length, 301, 'the inputs were not consumed');
+});

@@ -1,5 +1,5 @@
 import { Level } from 'level';
-import { mergeStoredUpdates } from './merge.ts';
+import { mergeInBackground } from './merge.ts';
 import { type DocStore, type RoomStoreStats, StoreUnavailableError, type VersionInfo } from './doc-store.ts';
 import { GroupCommit } from './group-commit.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
@@ -95,7 +95,7 @@ export class LevelDbStore implements DocStore {
       const entries = await this.db.iterator(logRange(room)).all();
       if (entries.length === 0) return;
       const inputs = snapshot === undefined ? entries.map(([, v]) => v) : [snapshot, ...entries.map(([, v]) => v)];
-      const merged = mergeStoredUpdates(inputs);
+      const merged = await mergeInBackground(inputs);
       // One atomic batch: the new snapshot and the removal of exactly the entries it contains.
       await this.db.batch(
         [

@@ -1,4 +1,5 @@
-import { mergeStoredUpdates } from './merge.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
+import { mergeInBackground } from './merge.ts';
 import { newestFirst, type DocStore, type RoomStoreStats, type VersionInfo } from './doc-store.ts';
 
 interface StoredRoom {
@@ -15,6 +16,7 @@ interface StoredVersion {
 export class MemoryStore implements DocStore {
   readonly kind = 'memory';
   private readonly rooms = new Map<string, StoredRoom>();
+  private readonly compactions = new KeyedMutex();
   private readonly versions = new Map<string, Map<string, StoredVersion>>();
 
   async open(): Promise<void> {}
@@ -34,13 +36,17 @@ export class MemoryStore implements DocStore {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  async compact(room: string): Promise<void> {
-    const stored = this.rooms.get(room);
-    if (!stored || stored.log.length === 0) return;
-    const entries = stored.log.length;
-    const inputs = stored.snapshot ? [stored.snapshot, ...stored.log.slice(0, entries)] : stored.log.slice(0, entries);
-    stored.snapshot = mergeStoredUpdates(inputs).snapshot;
-    stored.log.splice(0, entries);
+  compact(room: string): Promise<void> {
+    // One compaction per room at a time: each removes exactly the entries it merged.
+    return this.compactions.run(room, async () => {
+      const stored = this.rooms.get(room);
+      if (!stored || stored.log.length === 0) return;
+      const entries = stored.log.length;
+      const inputs = stored.snapshot ? [stored.snapshot, ...stored.log.slice(0, entries)] : stored.log.slice(0, entries);
+      const merged = await mergeInBackground(inputs);
+      stored.snapshot = merged.snapshot;
+      stored.log.splice(0, entries);
+    });
   }
 
   async stats(room: string): Promise<RoomStoreStats> {

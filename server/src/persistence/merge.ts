@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import * as Y from 'yjs';
 
 /** The result of merging stored updates. */
@@ -39,4 +40,50 @@ export function applyStoredUpdates(doc: Y.Doc, updates: Uint8Array[], origin: un
     }
   }, origin);
   return rejected;
+}
+
+/** Inputs smaller than this are merged inline: handing them to the worker would cost more than merging. */
+const WORKER_THRESHOLD_BYTES = 256 * 1024;
+
+let worker: Worker | null = null;
+let nextRequest = 0;
+const waiting = new Map<number, { resolve: (r: MergeResult) => void; reject: (e: Error) => void }>();
+
+function mergeWorker(): Worker {
+  if (!worker) {
+    const created = new Worker(new URL('./merge-worker.ts', import.meta.url));
+    created.on('message', ({ id, result, error }: { id: number; result?: MergeResult; error?: string }) => {
+      const request = waiting.get(id);
+      waiting.delete(id);
+      if (waiting.size === 0) created.unref();
+      if (error !== undefined) request?.reject(new Error(`merge failed: ${error}`));
+      else request?.resolve(result!);
+    });
+    created.on('error', (error) => {
+      for (const request of waiting.values()) request.reject(error);
+      waiting.clear();
+      worker = null;
+    });
+    worker = created;
+  }
+  return worker;
+}
+
+/**
+ * {@link mergeStoredUpdates}, on a worker thread when the inputs are large: compacting a multi-megabyte room applies
+ * and re-encodes the whole document (hundreds of milliseconds), which on the main thread would stall every room's
+ * relay. The worker is started on first use and does not keep the process alive while idle.
+ */
+export function mergeInBackground(updates: Uint8Array[]): Promise<MergeResult> {
+  const bytes = updates.reduce((sum, update) => sum + update.byteLength, 0);
+  if (bytes < WORKER_THRESHOLD_BYTES) return Promise.resolve(mergeStoredUpdates(updates));
+  const id = nextRequest++;
+  // Copies: the inputs may be views into buffers the store still uses.
+  const copies = updates.map((update) => update.slice());
+  const target = mergeWorker();
+  target.ref();
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    target.postMessage({ id, updates: copies }, copies.map((copy) => copy.buffer as ArrayBuffer));
+  });
 }

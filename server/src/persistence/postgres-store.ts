@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { mergeStoredUpdates } from './merge.ts';
+import { mergeInBackground } from './merge.ts';
 import { GroupCommit } from './group-commit.ts';
 import { type DocStore, type RoomStoreStats, StoreUnavailableError, type VersionInfo } from './doc-store.ts';
 
@@ -166,7 +166,7 @@ export class PostgresStore implements DocStore {
       }
       const inputs = entries.rows.map((row) => row.update as Uint8Array);
       if (snapshot.rows.length > 0) inputs.unshift(snapshot.rows[0].state);
-      const merged = mergeStoredUpdates(inputs);
+      const merged = await mergeInBackground(inputs);
       await client.query(
         `INSERT INTO ${this.snapshots} (room, state, updated_at) VALUES ($1, $2, now())
          ON CONFLICT (room) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
