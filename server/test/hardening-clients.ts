@@ -98,9 +98,13 @@ export function startHealthProbe(httpUrl: string, periodMs = 25): HealthProbe {
     for (const line of lines) if (line) samples.push(JSON.parse(line) as HealthSample);
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // A failing test must not hang on its probe: the probe never keeps this process alive.
+  child.unref();
+  (child.stdout as unknown as { unref(): void }).unref();
   return {
     samples,
     stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return samples;
       process.kill(child.pid!, 'SIGTERM');
       await exited;
       return samples;
@@ -167,7 +171,11 @@ export class RawSyncClient {
   readonly endpoint: 'sync' | 'yjs';
   readonly room: string;
 
-  constructor(wsUrl: string, endpoint: 'sync' | 'yjs', room: string) {
+  /** Sent as X-Forwarded-For, so a server with TRUST_PROXY sees this client as coming from its own address. */
+  readonly forwardedFor: string | null;
+
+  constructor(wsUrl: string, endpoint: 'sync' | 'yjs', room: string, forwardedFor: string | null = null) {
+    this.forwardedFor = forwardedFor;
     this.wsUrl = wsUrl;
     this.endpoint = endpoint;
     this.room = room;
@@ -187,7 +195,8 @@ export class RawSyncClient {
     const ms = () => Math.round(performance.now() - t0);
     this.synced = false;
     const url = this.endpoint === 'sync' ? `${this.wsUrl}/sync` : `${this.wsUrl}/yjs/${this.room}`;
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const headers = this.forwardedFor ? { 'x-forwarded-for': this.forwardedFor } : undefined;
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
     ws.binaryType = 'nodebuffer';
     this.ws = ws;
     return new Promise<RawOutcome>((resolve) => {
@@ -265,6 +274,9 @@ export class RawSyncClient {
   }
 }
 
+/** A distinct IPv4 address per index (10.x.y.z), for X-Forwarded-For. */
+export const fakeAddress = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
 /** Sleeps `ms`. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -283,25 +295,30 @@ export interface FloodReport {
   slowClose: { code: number; reason: string } | null;
 }
 
-/** Readers of the flooded room: the tick each one has seen, and how to dispose of them. */
+/** Readers of the flooded room: per reader, the last tick it saw of each writer (`tick-W`); and how to dispose of them. */
 export interface FloodReaders {
-  lastTick(): (number | undefined)[];
+  lastTick(): (number | undefined)[][];
   destroy(): void;
 }
 
 const FLOOD_UPDATES = 1_500;
 const FLOOD_VALUE_BYTES = 64 * 1024;
+/** Writers share the flood, so none exceeds a per-connection byte budget (4 MiB/s after a 32 MiB burst by default). */
+const FLOOD_WRITERS = 3;
 
 /**
  * On a fresh child server: a /yjs client that syncs and then stops reading (TCP socket paused), the readers made by
- * `makeReaders`, and a /sync writer sending FLOOD_UPDATES updates of FLOOD_VALUE_BYTES (each replaces the previous
- * value, so the document stays small) paced at 20 per 50 ms. Measures /healthz, reader lag, server RSS and the slow
- * client's backlog once it reads again.
+ * `makeReaders`, and FLOOD_WRITERS /sync writers sending FLOOD_UPDATES updates of FLOOD_VALUE_BYTES between them (each
+ * replaces the writer's previous value, so the document stays small), paced at 20 per 100 ms (~12.5 MiB/s). Measures
+ * /healthz, reader lag, server RSS and the slow client's backlog once it reads again. Readers report, per writer, the
+ * last tick they saw (key `tick-W`).
  */
 export async function floodRoom(makeReaders: (child: HardeningChild, room: string) => Promise<FloodReaders>): Promise<FloodReport> {
   const child = await startHardeningChild();
   const pid = child.process.pid!;
   const room = 'slow-room';
+  let probe: HealthProbe | null = null;
+  let sampler: NodeJS.Timeout | undefined;
   try {
     const readers = await makeReaders(child, room);
     const slow = new RawSyncClient(child.wsUrl, 'yjs', room);
@@ -312,20 +329,23 @@ export async function floodRoom(makeReaders: (child: HardeningChild, room: strin
     slowWs.on('message', (data: Buffer) => (backlogBytes += data.byteLength));
     let slowClose: { code: number; reason: string } | null = null;
     slowWs.on('close', (code, reason) => (slowClose = { code, reason: reason.toString() }));
-    (slowWs as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    (slowWs as unknown as { _socket: { pause(): void } })._socket.pause();
 
-    const writer = new RawSyncClient(child.wsUrl, 'sync', room);
-    assert((await writer.connect()).kind === 'synced', 'writer did not sync');
+    const writers = Array.from({ length: FLOOD_WRITERS }, () => new RawSyncClient(child.wsUrl, 'sync', room));
+    for (const w of writers) assert((await w.connect()).kind === 'synced', 'writer did not sync');
+    const writerCloses = writers.map((w) => w.closes);
     await sleep(500);
     const rssBefore = rssBytes(pid);
     let rssPeak = rssBefore;
-    const probe = startHealthProbe(child.httpUrl, 25);
+    probe = startHealthProbe(child.httpUrl, 25);
     const sentAt: number[] = [];
     const readerLagMs = readers.lastTick().map(() => 0);
-    const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, rssBytes(pid));
-      readers.lastTick().forEach((tick, i) => {
-        const pending = sentAt[(tick ?? -1) + 1];
+    const oldestMissing = (ticks: (number | undefined)[]) =>
+      Math.min(...ticks.map((t, w) => (t === undefined ? w : t + FLOOD_WRITERS)));
+    sampler = setInterval(() => {
+      if (child.process.exitCode === null && child.process.signalCode === null) rssPeak = Math.max(rssPeak, rssBytes(pid));
+      readers.lastTick().forEach((ticks, i) => {
+        const pending = sentAt[oldestMissing(ticks)];
         if (pending !== undefined) readerLagMs[i] = Math.max(readerLagMs[i], performance.now() - pending);
       });
     }, 50);
@@ -334,14 +354,22 @@ export async function floodRoom(makeReaders: (child: HardeningChild, room: strin
     const t0 = performance.now();
     for (let i = 0; i < FLOOD_UPDATES; i++) {
       sentAt[i] = performance.now();
-      writer.doc.transact(() => {
-        writer.doc.getMap('m').set('blob', `${i}:${filler}`);
-        writer.doc.getMap('m').set('tick', i);
+      const w = i % FLOOD_WRITERS;
+      writers[w].doc.transact(() => {
+        writers[w].doc.getMap('m').set(`blob-${w}`, `${i}:${filler}`);
+        writers[w].doc.getMap('m').set(`tick-${w}`, i);
       });
-      if (i % 20 === 19) await sleep(50);
+      if (i % 20 === 19) await sleep(100);
     }
     const floodMs = performance.now() - t0;
-    await waitFor(() => readers.lastTick().every((t) => t === FLOOD_UPDATES - 1), 60_000, () => `readers at ${readers.lastTick()}`);
+    const done = (ticks: (number | undefined)[]) => oldestMissing(ticks) >= FLOOD_UPDATES;
+    await waitFor(
+      () => readers.lastTick().every(done),
+      60_000,
+      () =>
+        `readers at ${JSON.stringify(readers.lastTick())}; writers closed ${JSON.stringify(writerCloses)}; ` +
+        `server exit ${child.process.exitCode ?? child.process.signalCode}; server output tail:\n${child.output().slice(-2000)}`,
+    );
     const deliveredMs = performance.now() - t0;
     await sleep(500);
     clearInterval(sampler);
@@ -362,16 +390,18 @@ export async function floodRoom(makeReaders: (child: HardeningChild, room: strin
     const floodBytes = FLOOD_UPDATES * FLOOD_VALUE_BYTES;
     const h = percentiles(health.map((s) => s.latencyMs));
     const summary =
-      `slow consumer: flood of ${FLOOD_UPDATES} updates, ${mib(floodBytes)} in ${floodMs.toFixed(0)} ms, all delivered to the readers ` +
-      `after ${deliveredMs.toFixed(0)} ms; reader max lag ${readerLagMs.map((l) => l.toFixed(0)).join(' / ')} ms; ` +
+      `slow consumer: flood of ${FLOOD_UPDATES} updates from ${FLOOD_WRITERS} writers, ${mib(floodBytes)} in ${floodMs.toFixed(0)} ms, ` +
+      `all delivered to the readers after ${deliveredMs.toFixed(0)} ms; reader max lag ${readerLagMs.map((l) => l.toFixed(0)).join(' / ')} ms; ` +
       `/healthz n=${h.n} p50 ${h.p50} ms p99 ${h.p99} ms max ${h.max} ms; server RSS before ${mib(rssBefore)}, peak ${mib(rssPeak)}, ` +
       `after the flood ${mib(rssAfterFlood)}; slow client ${slowClose ? `closed by the server ${JSON.stringify(slowClose)}` : 'never closed by the server'}, ` +
       `backlog received after resuming ${mib(backlogBytes)}`;
     readers.destroy();
-    writer.destroy();
+    for (const w of writers) w.destroy();
     slow.destroy();
     return { summary, health, readerLagMs, floodBytes, rssBefore, rssPeak, backlogBytes, slowClose };
   } finally {
+    clearInterval(sampler);
+    await probe?.stop();
     await child.stop();
     child.removeDataDir();
   }

@@ -18,7 +18,8 @@ test('slow consumer: while one client never reads, the server keeps serving and 
     const readers = [hocuspocus, yjs];
     await Promise.all(readers.map((r) => synced(r)));
     return {
-      lastTick: () => [hocuspocus.document, yjs.doc].map((doc) => doc.getMap('m').get('tick') as number | undefined),
+      lastTick: () =>
+        [hocuspocus.document, yjs.doc].map((doc) => [0, 1, 2].map((w) => doc.getMap('m').get(`tick-${w}`) as number | undefined)),
       destroy: () => readers.forEach((r) => r.destroy()),
     };
   });

@@ -8,6 +8,7 @@ import { execSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
   RawSyncClient,
+  fakeAddress,
   mib,
   percentiles,
   rssBytes,
@@ -33,7 +34,7 @@ before(async () => {
   const limit = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
   console.log(`fd limit (ulimit -n): ${limit}`);
   assert.ok(limit >= CONNECTIONS + 500, `ulimit -n is ${limit}: raise it to at least ${CONNECTIONS + 500} (e.g. ulimit -n 8192) to run the storm`);
-  child = await startHardeningChild();
+  child = await startHardeningChild({ TRUST_PROXY: 'true' });
 });
 
 after(async () => {
@@ -51,7 +52,8 @@ test(`connection storm: ${CONNECTIONS} connections in ${OPEN_WINDOW_MS} ms over 
   // Built beforehand: a Y.Doc costs ~0.2 ms (its random client id), which would eat into the opening window.
   const clients = Array.from(
     { length: CONNECTIONS },
-    () => new RawSyncClient(child.wsUrl, next() < 0.5 ? 'sync' : 'yjs', `storm-${Math.floor(next() * ROOMS)}`),
+    // Each from its own address (X-Forwarded-For; the server trusts the proxy), as 2,000 users behind a load balancer.
+    (_, i) => new RawSyncClient(child.wsUrl, next() < 0.5 ? 'sync' : 'yjs', `storm-${Math.floor(next() * ROOMS)}`, fakeAddress(i)),
   );
   const outcomes: Promise<RawOutcome>[] = [];
   const t0 = performance.now();
