@@ -7,6 +7,8 @@ import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 
+let nextConnectionId = 1;
+
 /** Which protocol a client speaks; each has its own endpoint. */
 export type Endpoint = 'sync' | 'yjs';
 
@@ -25,7 +27,8 @@ export class ClientSocket {
   readonly endpoint: Endpoint;
   /** For `/yjs`: the length of the room-name prefix Hocuspocus writes in front of every frame. */
   private readonly prefixLength: number;
-  private readonly log: Logger;
+  private readonly parentLog: Logger;
+  private childLog: Logger | null = null;
   private readonly metrics: ScrawlMetrics | null;
   private readonly maxBufferedBytes: number;
   /** When the socket opened (performance.now()), for the authentication deadline. */
@@ -48,11 +51,20 @@ export class ClientSocket {
     this.ws = ws;
     this.endpoint = endpoint;
     this.prefixLength = prefix?.byteLength ?? 0;
-    this.log = log;
+    this.parentLog = log;
     this.metrics = metrics;
     this.maxBufferedBytes = limits.maxBufferedBytes;
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, this.openedAt);
     this.byteBudget = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, this.openedAt);
+  }
+
+  /**
+   * This connection's logger (a pino child carrying a connection id and the endpoint), made on first use: most
+   * connections never log, and an idle connection should cost as little memory as possible.
+   */
+  get log(): Logger {
+    this.childLog ??= this.parentLog.child({ conn: (nextConnectionId++).toString(36), endpoint: this.endpoint });
+    return this.childLog;
   }
 
   /** The WebSocket ready state (Hocuspocus checks it before sending). */
@@ -104,7 +116,7 @@ export class ClientSocket {
     this.metrics?.bytesOut[this.endpoint].inc(bytes.byteLength);
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       // Never buffer without limit for a client that does not read: it can reconnect and resync when it is able to.
-      this.log.warn({ endpoint: this.endpoint, buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
+      this.log.warn({ buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
       this.close(CloseCode.tryAgainLater, 'not reading fast enough');
       this.ws.terminate();
     }

@@ -169,7 +169,7 @@ export class SocketServer {
     ws.on('pong', () => {
       socket.alive = true;
     });
-    ws.on('error', (error) => this.log.debug({ err: error, endpoint }, 'socket error'));
+    ws.on('error', (error) => socket.log.debug({ err: error }, 'socket error'));
     ws.on('close', (code, reason) => {
       this.sockets.delete(socket);
       client.handleClose({ code, reason: reason.toString() });
@@ -200,7 +200,7 @@ export class SocketServer {
         }
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
-        this.log.info({ endpoint, code: error.code, reason: error.reason }, 'closing connection');
+        socket.log.info({ code: error.code, reason: error.reason }, 'closing connection');
         socket.close(error.code, error.reason);
       }
     });
@@ -232,7 +232,7 @@ export class SocketServer {
         continue;
       }
       if (!socket.alive) {
-        this.log.debug({ endpoint: socket.endpoint }, 'dropping a silent peer');
+        socket.log.debug('dropping a silent peer');
         socket.terminate();
         continue;
       }
