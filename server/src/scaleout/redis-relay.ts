@@ -264,32 +264,55 @@ export class RedisRelay implements Extension {
     const pending = this.pending.get(room);
     if (!pending) return;
     this.pending.delete(room);
-    const channel = this.roomChannel(room);
-    if (pending.updates.length > 0) {
-      const update = pending.updates.length === 1 ? pending.updates[0] : Y.mergeUpdates(pending.updates);
-      this.publish(channel, Kind.update, room, update);
-    }
+    // Every update crosses as itself, never merged with the others of its turn: the receiving instance applies a
+    // message as one transaction, and a value set by one update and overwritten by the next within that transaction
+    // would be garbage-collected before its clients saw it (they would skip a dragged shape's intermediate positions,
+    // which the writer's own instance relays one by one). One pipeline keeps it one write to Redis per turn.
+    const messages = pending.updates.map((update) => this.encode(Kind.update, room, update));
     if (pending.awarenessClients.size > 0) {
       const awareness = pending.document.awareness;
-      this.publish(channel, Kind.awareness, room, encodeAwarenessUpdate(awareness, [...pending.awarenessClients]));
+      messages.push(this.encode(Kind.awareness, room, encodeAwarenessUpdate(awareness, [...pending.awarenessClients])));
     }
+    this.send(this.roomChannel(room), room, messages);
   }
 
-  private publish(channel: string, kind: Kind, room: string, payload: Uint8Array): void {
-    if (this.closed && this.pub.status !== 'ready') return;
+  private encode(kind: Kind, room: string, payload: Uint8Array): Buffer {
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, kind);
     encoding.writeVarString(encoder, this.instanceId);
     encoding.writeVarString(encoder, room);
     encoding.writeVarUint8Array(encoder, payload);
-    const message = Buffer.from(encoding.toUint8Array(encoder));
-    this.stats.publishedMessages += 1;
-    this.stats.publishedBytes += message.byteLength;
-    this.pub.publish(channel, message).catch((error: unknown) => {
-      // The resync after Redis comes back sends what this message carried.
-      this.stats.failedPublishes += 1;
+    return Buffer.from(encoding.toUint8Array(encoder));
+  }
+
+  private publish(channel: string, kind: Kind, room: string, payload: Uint8Array): void {
+    this.send(channel, room, [this.encode(kind, room, payload)]);
+  }
+
+  /** Publishes `messages` to `channel` in order; several go in one pipeline. */
+  private send(channel: string, room: string, messages: Buffer[]): void {
+    if (messages.length === 0 || (this.closed && this.pub.status !== 'ready')) return;
+    for (const message of messages) {
+      this.stats.publishedMessages += 1;
+      this.stats.publishedBytes += message.byteLength;
+    }
+    // The resync after Redis comes back sends what failed messages carried.
+    const failed = (count: number, error: unknown) => {
+      this.stats.failedPublishes += count;
       this.log.debug({ room, err: (error as Error).message }, 'publish failed');
-    });
+    };
+    if (messages.length === 1) {
+      this.pub.publish(channel, messages[0]).catch((error: unknown) => failed(1, error));
+      return;
+    }
+    const pipeline = this.pub.pipeline();
+    for (const message of messages) pipeline.publish(channel, message);
+    pipeline
+      .exec()
+      .then((results) => {
+        for (const [error] of results ?? []) if (error) failed(1, error);
+      })
+      .catch((error: unknown) => failed(messages.length, error));
   }
 
   private receive(_channel: Buffer, data: Buffer): void {
