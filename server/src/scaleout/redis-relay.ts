@@ -9,7 +9,8 @@
  *   and forth, each diff carrying the document's whole delete set): O(document) work per keystroke on every instance;
  * - its Redis lock around onStoreDocument guards a store write we do not do there (the PostgreSQL store locks its own
  *   compaction) and fails compaction while Redis is down.
- * Here an update crosses as itself, once, in one message per document per event-loop turn; the state-vector exchange
+ * Here an update crosses as itself, once, in one message (a document's messages of one event-loop turn go out in one
+ * pipeline; merging them would lose overwritten values on the receiving side, see flush()); the state-vector exchange
  * runs only when a document is loaded and after a Redis reconnect, to fill what pub/sub missed meanwhile.
  *
  * Updates applied from Redis carry {@link REDIS_ORIGIN}: they are broadcast to this instance's clients but neither
@@ -244,7 +245,7 @@ export class RedisRelay implements Extension {
     return `${this.prefix}:inbox:${instanceId}`;
   }
 
-  /** Coalesces a document's publishes into one per event-loop turn, like Hocuspocus's own broadcast. */
+  /** Collects a document's publishes of one event-loop turn, to send them in one pipeline. */
   private pendingFor(room: string, document: Document): PendingPublish {
     let pending = this.pending.get(room);
     if (pending && pending.document !== document) {
