@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Frame, Page } from '@playwright/test';
 import { drawNewStroke, strokesOf, wavyPath } from '../src/board.ts';
 import { expect, test } from '../src/fixtures.ts';
+import { readLedger } from '../src/request-ledger.ts';
 import { REPO_ROOT } from '../src/scrawl-server.ts';
 import { serveDirectory } from '../src/static-host.ts';
 
@@ -68,7 +69,12 @@ test('docs/examples/iframe.html on another origin shows the board and hears read
     expect(await logOf(page)).not.toContain('no PNG');
 
     // The host served the example file itself (unmodified: the page asked for nothing else).
-    expect(host.requests).toEqual(['/iframe.html']);
+    expect(host.requests.filter((path) => path !== '/favicon.ico')).toEqual(['/iframe.html']);
+
+    // Scenario 08 judges the requests of the tests before it; this one runs after it, so it judges its own.
+    const mine = readLedger().filter((entry) => entry.test === test.info().titlePath.slice(1).join(' > '));
+    expect(mine.some((entry) => entry.url.startsWith(host.origin)), 'the ledger saw the host page').toBe(true);
+    expect(mine.filter((entry) => entry.foreign).map((entry) => `${entry.kind} ${entry.url}`), 'requests to anything but 127.0.0.1').toEqual([]);
   } finally {
     await host.close();
   }

@@ -1,5 +1,6 @@
 import { convergedShapes, drawNewStroke, strokesOf, wavyPath } from '../src/board.ts';
 import { expect, test } from '../src/fixtures.ts';
+import { readLedger } from '../src/request-ledger.ts';
 import { buildReactExample, mirrorTldrawCdn, type BuiltReactExample } from '../src/react-example.ts';
 import { serveDirectory, type StaticHost } from '../src/static-host.ts';
 
@@ -67,4 +68,9 @@ test('docs/examples/react on another origin renders <ScrawlBoard>, and its strok
   expect(cdn.served.some((url) => url.includes('/translations/en.json'))).toBe(true);
   expect(cdn.served.some((url) => url.includes('/icons/icon/'))).toBe(true);
   console.log(`react example: ${cdn.served.length} requests for tldraw's CDN answered from @tldraw/assets`);
+
+  // Scenario 08 judges the requests of the tests before it; this one runs after it, so it judges its own.
+  const mine = readLedger().filter((entry) => entry.test === test.info().titlePath.slice(1).join(' > '));
+  expect(mine.some((entry) => entry.url.startsWith(host.origin)), 'the ledger saw the host page').toBe(true);
+  expect(mine.filter((entry) => entry.foreign).map((entry) => `${entry.kind} ${entry.url}`), 'requests to anything but 127.0.0.1').toEqual([]);
 });
