@@ -5,3 +5,14 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export function isValidRoomId(room: unknown): room is string {
   return typeof room === 'string' && ROOM_ID_PATTERN.test(room);
 }
+
+/** Decodes a URL path segment and returns it when it is a valid room id, otherwise null (malformed escapes included). */
+export function roomIdFromPath(segment: string): string | null {
+  let room: string;
+  try {
+    room = decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+  return isValidRoomId(room) ? room : null;
+}

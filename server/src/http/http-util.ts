@@ -40,12 +40,3 @@ export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization ?? '';
   return header.startsWith('Bearer ') ? header.slice(7).trim() || null : null;
 }
-
-/** decodeURIComponent that answers null instead of throwing on malformed escapes. */
-export function safeDecode(text: string): string | null {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return null;
-  }
-}

@@ -4,10 +4,10 @@ import * as Y from 'yjs';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { VersionHistory } from '../history/version-history.ts';
 import type { DocStore } from '../persistence/doc-store.ts';
-import { isValidRoomId } from '../rooms.ts';
+import { roomIdFromPath } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
-import { HttpError, bearerToken, readJson, safeDecode, sendJson } from './http-util.ts';
+import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
 
 /** What the room API needs from the rest of the server. */
 export interface RoomApiContext {
@@ -72,8 +72,8 @@ const ROOM_PATH = /^\/api\/rooms\/([^/]+)(\/.*)?$/;
 export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, pathname: string, ctx: RoomApiContext): Promise<boolean> {
   const match = ROOM_PATH.exec(pathname);
   if (!match) return false;
-  const room = safeDecode(match[1]);
-  if (!isValidRoomId(room)) {
+  const room = roomIdFromPath(match[1]);
+  if (room === null) {
     sendJson(res, 400, { error: 'room ids match ^[A-Za-z0-9_-]{1,64}$' });
     return true;
   }

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isValidRoomId } from '../rooms.ts';
+import { roomIdFromPath } from '../rooms.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,13 +51,7 @@ export async function serveWebApp(req: IncomingMessage, res: ServerResponse, roo
   }
   const route = APP_ROUTE.exec(url.pathname);
   if (route) {
-    let room: string | null = null;
-    try {
-      room = decodeURIComponent(route[2]);
-    } catch {
-      room = null;
-    }
-    if (!isValidRoomId(room)) {
+    if (roomIdFromPath(route[2]) === null) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('Room ids are 1 to 64 letters, digits, "-" or "_".');
       return true;

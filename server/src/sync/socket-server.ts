@@ -7,7 +7,7 @@ import { encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { Logger } from '../log.ts';
-import { isValidRoomId } from '../rooms.ts';
+import { roomIdFromPath } from '../rooms.ts';
 import { ClientSocket, type Endpoint } from './client-socket.ts';
 import { AddressLimiter, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
@@ -128,18 +128,12 @@ export class SocketServer {
     }
     const match = YJS_PATH.exec(url.pathname);
     if (!match) return false;
-    let room: string | null = null;
-    try {
-      room = decodeURIComponent(match[1]);
-    } catch {
-      room = null;
-    }
-    if (!isValidRoomId(room)) {
+    const room = roomIdFromPath(match[1]);
+    if (room === null) {
       this.refuse(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
       return true;
     }
-    const validRoom = room;
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', validRoom));
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', room));
     return true;
   }
 
