@@ -7,6 +7,8 @@ import { REPO_ROOT } from './scrawl-server.ts';
 
 /** docs/examples/react built for a test: the static files and how long the build took. */
 export interface BuiltReactExample {
+  /** Temp directory of the whole build (library, app, Vite caches): remove it when done. */
+  workDir: string;
   /** Directory holding index.html and assets/. */
   outDir: string;
   /** Library build + example build, in ms. */
@@ -49,7 +51,7 @@ export async function buildReactExample(): Promise<BuiltReactExample> {
     },
     build: { outDir, emptyOutDir: true },
   });
-  return { outDir, buildMs: Date.now() - started };
+  return { workDir: work, outDir, buildMs: Date.now() - started };
 }
 
 /** tldraw's CDN for this tldraw version: `<Tldraw>`'s default `assetUrls` (fonts, icons, translations, embed icons). */

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { convergedShapes, drawNewStroke, strokesOf, wavyPath } from '../src/board.ts';
 import { expect, test } from '../src/fixtures.ts';
 import { readLedger } from '../src/request-ledger.ts';
@@ -24,6 +25,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await host?.close();
+  if (built) await rm(built.workDir, { recursive: true, force: true });
 });
 
 test('docs/examples/react on another origin renders <ScrawlBoard>, and its strokes reach the app in the same room', async ({ boards, server, room }) => {
