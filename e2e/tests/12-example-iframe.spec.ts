@@ -71,7 +71,7 @@ test('docs/examples/iframe.html on another origin shows the board and hears read
     // The host served the example file itself (unmodified: the page asked for nothing else).
     expect(host.requests.filter((path) => path !== '/favicon.ico')).toEqual(['/iframe.html']);
 
-    // Scenario 08 judges the requests of the tests before it; this one runs after it, so it judges its own.
+    // Scenario 99 judges every request of the session at the end; this test also checks its own at once.
     const mine = readLedger().filter((entry) => entry.test === test.info().titlePath.slice(1).join(' > '));
     expect(mine.some((entry) => entry.url.startsWith(host.origin)), 'the ledger saw the host page').toBe(true);
     expect(mine.filter((entry) => entry.foreign).map((entry) => `${entry.kind} ${entry.url}`), 'requests to anything but 127.0.0.1').toEqual([]);

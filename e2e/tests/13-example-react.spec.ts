@@ -2,16 +2,15 @@ import { rm } from 'node:fs/promises';
 import { convergedShapes, drawNewStroke, strokesOf, wavyPath } from '../src/board.ts';
 import { expect, test } from '../src/fixtures.ts';
 import { readLedger } from '../src/request-ledger.ts';
-import { buildReactExample, mirrorTldrawCdn, type BuiltReactExample } from '../src/react-example.ts';
+import { buildReactExample, type BuiltReactExample } from '../src/react-example.ts';
 import { serveDirectory, type StaticHost } from '../src/static-host.ts';
 
 /**
  * docs/examples/react (issue 4: every embedding way has a working example that a test exercises): the minimal Vite +
  * React app rendering `<ScrawlBoard>` from `@scrawl/web`'s library build, built here with Vite from its own
  * vite.config.ts, served from a second HTTP server on 127.0.0.1 (another port, so another origin), and configured the
- * way its src/main.tsx reads it: `?server=<Scrawl origin>&room=<room>`. The example passes no `assetUrls`, so tldraw
- * fetches its fonts, icons and translations from its CDN; the test answers those from the local @tldraw/assets copy
- * (src/react-example.ts) so that nothing leaves 127.0.0.1, and checks they are the only outside requests.
+ * way its src/main.tsx reads it: `?server=<Scrawl origin>&room=<room>`. The example bundles tldraw's fonts, icons and
+ * translations (@tldraw/assets), so nothing may leave 127.0.0.1: the request ledger checks it.
  */
 let built: BuiltReactExample;
 let host: StaticHost;
@@ -32,7 +31,6 @@ test('docs/examples/react on another origin renders <ScrawlBoard>, and its strok
   expect(built.buildMs, 'building the library and the example').toBeLessThan(60_000);
 
   const { context } = await boards.newContext();
-  const cdn = await mirrorTldrawCdn(context);
   const page = await context.newPage();
   const mounted: string[] = [];
   page.on('console', (message) => {
@@ -65,13 +63,11 @@ test('docs/examples/react on another origin renders <ScrawlBoard>, and its strok
   // The example was served from the build (index.html, then its hashed assets), nothing else asked of the host.
   expect(host.requests[0]).toBe('/');
   expect(host.requests.slice(1).every((path) => path.startsWith('/assets/'))).toBe(true);
-  // tldraw's default assets came from its CDN's paths, all of them found in the local copy (icons, translations).
-  expect(cdn.missing).toEqual([]);
-  expect(cdn.served.some((url) => url.includes('/translations/en.json'))).toBe(true);
-  expect(cdn.served.some((url) => url.includes('/icons/icon/'))).toBe(true);
-  console.log(`react example: ${cdn.served.length} requests for tldraw's CDN answered from @tldraw/assets`);
+  // tldraw's translations and icons came from the example's own build, not from tldraw's CDN.
+  expect(host.requests.some((path) => /\/assets\/[\w-]+\.woff2$/.test(path)), 'fonts from the build').toBe(true);
+  expect(host.requests.some((path) => /\/assets\/[\w-]+\.svg$/.test(path)), 'icons from the build').toBe(true);
 
-  // Scenario 08 judges the requests of the tests before it; this one runs after it, so it judges its own.
+  // Scenario 99 judges every request of the session at the end; this test also checks its own at once.
   const mine = readLedger().filter((entry) => entry.test === test.info().titlePath.slice(1).join(' > '));
   expect(mine.some((entry) => entry.url.startsWith(host.origin)), 'the ledger saw the host page').toBe(true);
   expect(mine.filter((entry) => entry.foreign).map((entry) => `${entry.kind} ${entry.url}`), 'requests to anything but 127.0.0.1').toEqual([]);

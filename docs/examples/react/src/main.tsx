@@ -1,6 +1,11 @@
 import { createRoot } from 'react-dom/client'
+import { getAssetUrlsByImport } from '@tldraw/assets/imports.vite.js'
 import { ScrawlBoard } from '@scrawl/web'
 import '@scrawl/web/style.css'
+
+// tldraw's fonts, icons and translations, bundled into this app by Vite: no request to tldraw's CDN, so the board
+// works offline and air-gapped. (Leave `assetUrls` out to load them from the CDN instead.)
+const assetUrls = getAssetUrlsByImport()
 
 // Where the Scrawl server runs, which board, and (with AUTH_SECRET on the server) a token your backend minted.
 const params = new URLSearchParams(location.search)
@@ -19,6 +24,7 @@ function App() {
           room={room}
           token={token}
           user={{ name: 'Ada from my app', color: '#e03131' }}
+          assetUrls={assetUrls}
           onMount={(editor) => console.log('Scrawl board mounted', editor.getCurrentPageId())}
         />
       </div>
