@@ -54,6 +54,9 @@ const YJS_CLIENT_TYPES = [MessageType.sync, MessageType.awareness, MessageType.q
 
 const YJS_PATH = /^\/yjs\/([^/]+)$/;
 
+/** Upgrades handled per event-loop turn (see `admit`). */
+const UPGRADES_PER_TURN = 8;
+
 /**
  * The WebSocket side of the server: accepts upgrades on `/sync` and `/yjs/:room`, checks every incoming frame, and
  * hands well-formed ones to Hocuspocus's own connection handling, so one document per room serves both protocols with
@@ -71,6 +74,7 @@ export class SocketServer {
   private readonly allowedOrigins: string[] | null;
   private readonly trustProxy: boolean;
   private readonly upgradeLimiter: AddressLimiter;
+  private readonly pendingUpgrades: (() => void)[] = [];
   /** Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline). */
   readonly extension: Extension = {
     connected: async ({ context }: connectedPayload) => {
@@ -123,7 +127,7 @@ export class SocketServer {
       return true;
     }
     if (url.pathname === '/sync') {
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'sync', null));
+      this.admit(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'sync', null)));
       return true;
     }
     const match = YJS_PATH.exec(url.pathname);
@@ -133,8 +137,24 @@ export class SocketServer {
       this.refuse(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
       return true;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', room));
+    this.admit(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', room)));
     return true;
+  }
+
+  /**
+   * Runs upgrades a few per event-loop turn. After a restart every client reconnects at once; handling hundreds of
+   * handshakes in one turn would hold up everything else, /healthz included, for as long. Paced, other requests get a
+   * turn between batches, and clients are admitted in arrival order.
+   */
+  private admit(upgrade: () => void): void {
+    this.pendingUpgrades.push(upgrade);
+    if (this.pendingUpgrades.length === 1) setImmediate(() => this.admitBatch());
+  }
+
+  private admitBatch(): void {
+    const batch = this.pendingUpgrades.splice(0, UPGRADES_PER_TURN);
+    for (const upgrade of batch) upgrade();
+    if (this.pendingUpgrades.length > 0) setImmediate(() => this.admitBatch());
   }
 
   private refuse(socket: Duplex, status: number, statusText: string, body: string): void {
