@@ -1,8 +1,28 @@
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { fileURLToPath } from 'node:url'
+import { defineConfig, type Plugin } from 'vite'
 
 /** Where `vite dev` finds the Scrawl server (start it with `npm start` from the repo root). */
 const DEV_SERVER_ORIGIN = 'http://127.0.0.1:1234'
+
+const TIPTAP_SHIM = fileURLToPath(new URL('./src/app/tiptapCore.ts', import.meta.url))
+
+/**
+ * Bundles src/app/tiptapCore.ts wherever tldraw (or anything else) imports '@tiptap/core': the same
+ * module with a `generateHTML` that does not rebuild its schema on every call, which made opening a
+ * board with thousands of labels take seconds. The shim reaches the real package as '@tiptap/core?real'.
+ */
+function tiptapGenerateHtmlCache(): Plugin {
+  return {
+    name: 'scrawl:tiptap-generate-html-cache',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (source === '@tiptap/core?real') return this.resolve('@tiptap/core', TIPTAP_SHIM, { ...options, skipSelf: true })
+      if (source === '@tiptap/core' && importer !== TIPTAP_SHIM) return TIPTAP_SHIM
+      return null
+    },
+  }
+}
 
 /**
  * Builds the board into web/dist: index.html plus content-hashed files under /assets/, which
@@ -11,7 +31,7 @@ const DEV_SERVER_ORIGIN = 'http://127.0.0.1:1234'
  */
 export default defineConfig({
   base: '/',
-  plugins: [react()],
+  plugins: [react(), tiptapGenerateHtmlCache()],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

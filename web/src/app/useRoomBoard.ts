@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react'
 import { createTLStore, defaultBindingUtils, defaultShapeUtils, type TLStore } from 'tldraw'
 import { createRoomAssetStore } from '../board/assetStore.ts'
 import { bindStoreToDoc, type StoreDocBinding } from '../board/binding.ts'
+import { deferTextMeasurement, endTextMeasurementDeferral, installBatchedTextMeasurement } from './batchedTextMeasure.ts'
 import { connectRoom, defaultSyncUrl, syncUrlFor, type RoomConnection } from '../sync/connection.ts'
+
+installBatchedTextMeasurement()
 
 /** A room's board once it can be shown. */
 export interface RoomBoard {
@@ -31,10 +34,13 @@ export function useRoomBoard(room: string, token: string | null, serverUrl = '')
         assets: createRoomAssetStore({ room, token, baseUrl: serverUrl.replace(/\/+$/, '') }),
       })
       binding = bindStoreToDoc({ store, doc: connection.doc, onInvalidRecord: (id, error) => console.warn(`Skipped invalid record ${id}`, error) })
+      // The editor measures every label as it mounts; batch that (see batchedTextMeasure.ts).
+      deferTextMeasurement()
       setBoard({ room, store, binding, connection })
     })
     return () => {
       closed = true
+      endTextMeasurementDeferral()
       binding?.dispose()
       connection.destroy()
       setBoard(null)
