@@ -4,6 +4,7 @@ import 'tldraw/tldraw.css'
 import './board.css'
 import type { ViewOnlyReason } from './access.ts'
 import { BoardMenu } from './BoardMenu.tsx'
+import { lazyShapeUtils } from './lazyShapeUtils.tsx'
 import { loadConfig, type AppConfig } from './config.ts'
 import { mountEmbedBridge } from './embedMount.ts'
 import { mountBoard } from './mountBoard.ts'
@@ -75,6 +76,7 @@ export function BoardPage(props: BoardPageProps) {
       <Tldraw
         key={room}
         store={board.store}
+        shapeUtils={lazyShapeUtils}
         licenseKey={config.tldrawLicenseKey ?? undefined}
         assetUrls={assetUrls}
         components={components}

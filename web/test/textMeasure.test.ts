@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { computed } from '@tldraw/state'
+import { TextManager, type BatchMeasurementRequest, type TLMeasureTextOpts } from 'tldraw'
+import {
+  deferTextMeasurement,
+  endTextMeasurementDeferral,
+  installBatchedTextMeasurement,
+  textMeasureStats,
+} from '../src/app/batchedTextMeasure.ts'
+
+const opts: TLMeasureTextOpts = {
+  fontFamily: 'tldraw_draw', fontStyle: 'normal', fontWeight: 'normal', fontSize: 22, lineHeight: 1.35, maxWidth: null, padding: '0px',
+}
+
+/** A TextManager without a DOM: a batch "measures" each label as 10 px per character. */
+function fakeManager() {
+  const batches: number[] = []
+  const manager = Object.create(TextManager.prototype) as TextManager
+  manager.measureHtmlBatch = (requests: BatchMeasurementRequest[]) => {
+    batches.push(requests.length)
+    return requests.map(({ html }) => ({ x: 0, y: 0, w: html.length * 10, h: 30, scrollWidth: 0 }))
+  }
+  return { manager, batches }
+}
+
+test('opening a board: N labels measured by shape geometry take one batch, and each geometry ends with its real size', async () => {
+  installBatchedTextMeasurement()
+  const { manager, batches } = fakeManager()
+  const N = 300
+  // Stand-ins for tldraw's per-shape geometry caches: derivations that measure their label.
+  const geometries = Array.from({ length: N }, (_, i) => computed(`geometry ${i}`, () => manager.measureHtml(`<p>label ${i}</p>`, opts).w))
+  const before = { ...textMeasureStats }
+
+  deferTextMeasurement()
+  try {
+    const estimates = geometries.map((g) => g.get())
+    assert.equal(batches.length, 0, 'nothing measured while the editor builds its index')
+    assert.ok(estimates.every((w) => w > 0), 'estimates are usable sizes')
+    await Promise.resolve() // the end of the task: the batch runs
+    // One batch for all N labels (plus one call that gives tldraw's hidden elements back).
+    assert.deepEqual(batches, [N, 1])
+    assert.equal(textMeasureStats.batches - before.batches, 1)
+    assert.equal(textMeasureStats.batched - before.batched, N)
+    const real = geometries.map((g) => g.get())
+    real.forEach((w, i) => assert.equal(w, `<p>label ${i}</p>`.length * 10))
+    assert.equal(textMeasureStats.single, before.single, 'no label was measured on its own')
+    assert.deepEqual(batches, [N, 1], 'the corrected geometries found their sizes without measuring again')
+  } finally {
+    endTextMeasurementDeferral()
+  }
+})
+
+test('outside the opening window, or outside a derivation, measuring is tldraw\'s own, synchronous and exact', () => {
+  installBatchedTextMeasurement()
+  const { manager, batches } = fakeManager()
+  // tldraw's measureHtml needs its hidden DOM element, absent here: throwing shows it was called.
+  assert.throws(() => manager.measureHtml('<p>x</p>', opts), TypeError)
+  deferTextMeasurement()
+  try {
+    // Deferring, but not inside a derivation (e.g. a side effect that writes the size into the shape).
+    assert.throws(() => manager.measureHtml('<p>y</p>', opts), TypeError)
+  } finally {
+    endTextMeasurementDeferral()
+  }
+  assert.deepEqual(batches, [])
+})
