@@ -35,4 +35,4 @@ EXPOSE 1234
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:1234/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same Node flags as `npm start` (package.json): see docs/architecture.md, "Memory".
-CMD ["node", "--max-semi-space-size=2", "server/src/main.ts"]
+CMD ["node", "--max-semi-space-size=8", "server/src/main.ts"]
