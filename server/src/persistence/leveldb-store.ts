@@ -8,6 +8,8 @@ import { KeyedMutex } from './keyed-mutex.ts';
 export interface LevelDbStoreOptions {
   /** The database directory (DATA_DIR). Created when missing; one process at a time may hold it. */
   directory: string;
+  /** How long appends gather before one batch is written, default 4 ms (see GroupCommit). */
+  commitWindowMs?: number;
   /**
    * fsync every write batch, default false. Off, an acknowledged update survives a crash of the process (kill -9) but
    * not of the machine; on, it survives power loss too, at the cost of one fsync per group commit.
@@ -40,12 +42,7 @@ export class LevelDbStore implements DocStore {
   private readonly nextSeq = new Map<string, number>();
   private readonly seqLoading = new Map<string, Promise<number>>();
   /** Appends of one turn become one LevelDB batch. */
-  private readonly appends = new GroupCommit<{ key: string; value: Uint8Array }>((batch) =>
-    this.db.batch(
-      batch.map(({ key, value }) => ({ type: 'put' as const, key, value })),
-      { sync: this.fsync },
-    ),
-  );
+  private readonly appends: GroupCommit<{ key: string; value: Uint8Array }>;
   /** Serialises compaction with reads of the same room. */
   private readonly roomLocks = new KeyedMutex();
 
@@ -53,6 +50,10 @@ export class LevelDbStore implements DocStore {
     this.directory = options.directory;
     this.fsync = options.fsync ?? false;
     this.db = new Level<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    this.appends = new GroupCommit(
+      (batch) => this.db.batch(batch.map(({ key, value }) => ({ type: 'put' as const, key, value })), { sync: this.fsync }),
+      options.commitWindowMs ?? 4,
+    );
   }
 
   async open(): Promise<void> {

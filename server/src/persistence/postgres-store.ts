@@ -49,7 +49,7 @@ export class PostgresStore implements DocStore {
   private readonly snapshots: string;
   private readonly log: string;
   private readonly versions: string;
-  /** Appends of one turn become one multi-row INSERT; batches commit in order, so seq follows append order. */
+  /** Appends of one commit window become one multi-row INSERT; batches commit in order, so seq follows append order. */
   private readonly appends = new GroupCommit<{ room: string; update: Uint8Array }>(async (batch) => {
     await this.pool.query(
       `INSERT INTO ${this.log} (room, update)
@@ -57,7 +57,7 @@ export class PostgresStore implements DocStore {
        ORDER BY position`,
       [batch.map((a) => a.room), batch.map((a) => Buffer.from(a.update.buffer, a.update.byteOffset, a.update.byteLength))],
     );
-  });
+  }, 4);
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
