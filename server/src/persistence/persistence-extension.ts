@@ -57,7 +57,7 @@ export class PersistenceExtension implements Extension {
   private readonly compacting = new Map<string, Promise<void>>();
   private metrics: ScrawlMetrics | null = null;
   /** Appends not yet settled, per room. */
-  private readonly writesInFlight = new Map<string, Set<Promise<void>>>();
+  private readonly writesInFlight = new Map<string, { count: number; waiters: (() => void)[] }>();
 
   constructor(options: PersistenceOptions) {
     this.store = options.store;
@@ -92,8 +92,7 @@ export class PersistenceExtension implements Extension {
     if (connection.readOnly || isEmptyUpdate(payload)) return;
     // Not awaited: the update is applied and relayed at once, and only its acknowledgement waits for the write
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
-    const write = this.timedAppend(documentName, payload);
-    this.trackWrite(documentName, write);
+    const write = this.append(documentName, payload);
     (connection.context as ConnectionContext).socket.acks.track(write);
     const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
     this.appendsSinceCompaction.set(documentName, count);
@@ -106,32 +105,35 @@ export class PersistenceExtension implements Extension {
     if ((this.appendsSinceCompaction.get(documentName) ?? 0) > 0) await this.compact(documentName);
   }
 
-  private timedAppend(room: string, update: Uint8Array): Promise<void> {
-    if (!this.metrics) return this.store.append(room, update);
-    const done = this.metrics.appendSeconds.startTimer();
+  /**
+   * Starts an append and remembers it until it settles (so a reload or an unload can wait for the room's writes),
+   * timing it for the metrics. One promise reaction per write: this runs for every update.
+   */
+  private append(room: string, update: Uint8Array): Promise<void> {
+    const started = performance.now();
     const write = this.store.append(room, update);
-    void write.then(() => done(), () => {});
+    let inFlight = this.writesInFlight.get(room);
+    if (!inFlight) {
+      inFlight = { count: 0, waiters: [] };
+      this.writesInFlight.set(room, inFlight);
+    }
+    const entry = inFlight;
+    entry.count += 1;
+    const settled = (stored: boolean) => {
+      if (stored) this.metrics?.appendSeconds.observe((performance.now() - started) / 1000);
+      entry.count -= 1;
+      if (entry.count > 0) return;
+      if (this.writesInFlight.get(room) === entry) this.writesInFlight.delete(room);
+      for (const wake of entry.waiters) wake();
+    };
+    // A failure is reported by the connection's AckGate (which closes it); here only completion matters.
+    write.then(
+      () => settled(true),
+      () => settled(false),
+    );
     return write;
   }
 
-  /** Remembers a room's write until it settles. */
-  private trackWrite(room: string, write: Promise<void>): void {
-    let writes = this.writesInFlight.get(room);
-    if (!writes) {
-      writes = new Set();
-      this.writesInFlight.set(room, writes);
-    }
-    const entry = write.then(
-      () => {},
-      // The connection's AckGate reports the failure (and closes it); here only completion matters.
-      () => {},
-    );
-    writes.add(entry);
-    void entry.then(() => {
-      writes.delete(entry);
-      if (writes.size === 0 && this.writesInFlight.get(room) === writes) this.writesInFlight.delete(room);
-    });
-  }
 
   /**
    * Applies a change made by the server itself (a version restore) to a loaded room's document as one transaction,
@@ -150,17 +152,16 @@ export class PersistenceExtension implements Extension {
     }
     await Promise.all(
       updates.map((update) => {
-        const write = this.timedAppend(room, update);
-        this.trackWrite(room, write);
-        return write;
+        return this.append(room, update);
       }),
     );
   }
 
   /** Resolves once every write of `room` started so far has settled. */
-  async writesSettled(room: string): Promise<void> {
-    const writes = this.writesInFlight.get(room);
-    if (writes) await Promise.all(writes);
+  writesSettled(room: string): Promise<void> {
+    const inFlight = this.writesInFlight.get(room);
+    if (!inFlight) return Promise.resolve();
+    return new Promise((resolve) => inFlight.waiters.push(resolve));
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {

@@ -112,8 +112,11 @@ export class ClientSocket {
   transmit(bytes: Uint8Array): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(bytes);
-    this.metrics?.messagesOut[this.endpoint].inc();
-    this.metrics?.bytesOut[this.endpoint].inc(bytes.byteLength);
+    const traffic = this.metrics?.traffic[this.endpoint];
+    if (traffic) {
+      traffic.messagesOut += 1;
+      traffic.bytesOut += bytes.byteLength;
+    }
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       // Never buffer without limit for a client that does not read: it can reconnect and resync when it is able to.
       this.log.warn({ buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');

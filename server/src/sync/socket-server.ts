@@ -188,12 +188,13 @@ export class SocketServer {
       this.sockets.delete(socket);
       client.handleClose({ code, reason: reason.toString() });
     });
-    const messagesIn = this.metrics?.messagesIn[endpoint];
-    const bytesIn = this.metrics?.bytesIn[endpoint];
+    const traffic = this.metrics?.traffic[endpoint];
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       socket.alive = true;
-      messagesIn?.inc();
-      bytesIn?.inc(data.byteLength);
+      if (traffic) {
+        traffic.messagesIn += 1;
+        traffic.bytesIn += data.byteLength;
+      }
       try {
         if (!socket.messageBudget.take(1) || !socket.byteBudget.take(data.byteLength)) {
           throw new ProtocolError(CloseCode.rateLimited, 'rate limit exceeded');
