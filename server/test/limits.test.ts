@@ -116,3 +116,25 @@ test('a client that stops reading is cut off once its buffer passes the bound, w
 });
 
 void Y;
+
+test('a first sync larger than the unsent-bytes bound is delivered to a client that reads it', async () => {
+  const srv = await startServer({ limits: { maxBufferedBytes: 16 * 1024 } });
+  const writer = yjsClient(srv.wsUrl, 'big-sync');
+  try {
+    await synced(writer);
+    const text = writer.doc.getText('t');
+    text.insert(0, 'y'.repeat(512 * 1024));
+    await waitFor(() => srv.server.hocuspocus.documents.get('big-sync')?.getText('t').length === text.length);
+    const joiner = yjsClient(srv.wsUrl, 'big-sync');
+    try {
+      await synced(joiner, 10_000);
+      assert.equal(joiner.doc.getText('t').length, 512 * 1024);
+      assert.equal(joiner.wsconnected, true);
+    } finally {
+      joiner.destroy();
+    }
+  } finally {
+    writer.destroy();
+    await srv.stop();
+  }
+});

@@ -35,6 +35,10 @@ export class ClientSocket {
   readonly openedAt = performance.now();
   /** Set once a document connection is established (authenticated); until then the auth deadline applies. */
   established = false;
+  /** Set by a heartbeat that found more than `maxBufferedBytes` unsent; a second such heartbeat cuts the client off. */
+  overBufferBound = false;
+  /** The largest single message sent so far (a first sync of a big board), which the hard cap allows on top. */
+  private largestSend = 0;
   /** This connection's message and byte budgets (close 4429 when spent). */
   readonly messageBudget: TokenBucket;
   readonly byteBudget: TokenBucket;
@@ -117,12 +121,23 @@ export class ClientSocket {
       traffic.messagesOut += 1;
       traffic.bytesOut += bytes.byteLength;
     }
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      // Never buffer without limit for a client that does not read: it can reconnect and resync when it is able to.
-      this.log.warn({ buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
-      this.close(CloseCode.tryAgainLater, 'not reading fast enough');
-      this.ws.terminate();
-    }
+    // Never buffer without limit for a client that does not read. A large first sync may sit above the bound for a
+    // moment, so the bound itself is judged by the heartbeat (see SocketServer.beat); the hard cap here allows four
+    // times the bound on top of the largest message sent, so a growing backlog is cut at once and a big sync is not.
+    if (bytes.byteLength > this.largestSend) this.largestSend = bytes.byteLength;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes * 4 + this.largestSend) this.cutOff();
+  }
+
+  /** Drops a client that is not reading what it is sent; it can reconnect and resync when it is able to. */
+  cutOff(): void {
+    this.log.warn({ buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
+    this.close(CloseCode.tryAgainLater, 'not reading fast enough');
+    this.ws.terminate();
+  }
+
+  /** The unsent bytes bound (Limits.maxBufferedBytes). */
+  get bufferBound(): number {
+    return this.maxBufferedBytes;
   }
 
   /** Closes the client's socket with a code from the catalogue (or a standard one). */

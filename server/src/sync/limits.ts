@@ -8,7 +8,11 @@ export interface Limits {
   bytesPerSecond: number;
   /** Bytes one connection may send at once before the average applies (at least one largest message). */
   byteBurst: number;
-  /** Unsent bytes a connection may have queued; a client that does not read is closed 1013 beyond it. */
+  /**
+   * Unsent bytes a connection may have queued: a client above it at two heartbeats in a row, or at any moment above
+   * four times it plus the largest single message it was sent, is closed 1013 (it is not reading). A single large
+   * sync may pass it for a moment.
+   */
   maxBufferedBytes: number;
   /** A connection that has not opened a document within this time is closed 4401. */
   authTimeoutMs: number;

@@ -246,6 +246,13 @@ export class SocketServer {
         socket.close(CloseCode.unauthenticated, 'no document opened in time');
         continue;
       }
+      // Above the unsent-bytes bound at two heartbeats in a row: not a large sync in flight but a client not reading.
+      const overBound = socket.ws.bufferedAmount > socket.bufferBound;
+      if (overBound && socket.overBufferBound) {
+        socket.cutOff();
+        continue;
+      }
+      socket.overBufferBound = overBound;
       if (!socket.alive) {
         socket.log.debug('dropping a silent peer');
         socket.terminate();
