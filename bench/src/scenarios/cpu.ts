@@ -124,6 +124,37 @@ async function measurePhase(
   }
 }
 
+/**
+ * Connects the relay-cost load: ROOMS x CLIENTS_PER_ROOM raw clients, the first WRITERS_PER_ROOM of each room
+ * writing (each with its own Y.Doc whose updates it sends), the others reading into `latency`. `place(i)` says which
+ * room and server port client i uses (one server here, several in the scale-out scenario).
+ */
+export async function connectRelayLoad(
+  target: Target,
+  latency: StampLatency,
+  place: (i: number) => { room: string; port: number },
+): Promise<{ clients: RawClient[]; writers: Writer[] }> {
+  const writers: Writer[] = [];
+  const clients = await connectMany(ROOMS * CLIENTS_PER_ROOM, (i) => {
+    const { room, port } = place(i);
+    const isWriter = i % CLIENTS_PER_ROOM < WRITERS_PER_ROOM;
+    const doc = isWriter ? new Y.Doc() : undefined;
+    const client = new RawClient({
+      protocol: target.protocol,
+      url: target.url(port, room),
+      room,
+      doc,
+      onUpdate: isWriter ? undefined : (update, at) => latency.add(update, at),
+    });
+    if (doc) {
+      doc.on('update', (update: Uint8Array) => client.sendUpdate(update));
+      writers.push({ client, doc, cursorClock: 0 });
+    }
+    return client;
+  });
+  return { clients, writers };
+}
+
 export const cpu: Scenario = {
   name: 'cpu',
   title: `relay cost: ${ROOMS} rooms x ${CLIENTS_PER_ROOM} clients, ${WRITERS_PER_ROOM} writers/room at ${UPDATES_PER_S}/s; then + cursors at ${CURSORS_PER_S} Hz`,
@@ -144,24 +175,10 @@ export const cpu: Scenario = {
   async run(target: Target, ctx) {
     return withServer(target.kind, target, ctx, async (server) => {
       const latency = new StampLatency();
-      const writers: Writer[] = [];
-      const clients = await connectMany(ROOMS * CLIENTS_PER_ROOM, (i) => {
-        const room = `cpu-${Math.floor(i / CLIENTS_PER_ROOM)}`;
-        const isWriter = i % CLIENTS_PER_ROOM < WRITERS_PER_ROOM;
-        const doc = isWriter ? new Y.Doc() : undefined;
-        const client = new RawClient({
-          protocol: target.protocol,
-          url: target.url(server.port, room),
-          room,
-          doc,
-          onUpdate: isWriter ? undefined : (update, at) => latency.add(update, at),
-        });
-        if (doc) {
-          doc.on('update', (update: Uint8Array) => client.sendUpdate(update));
-          writers.push({ client, doc, cursorClock: 0 });
-        }
-        return client;
-      });
+      const { clients, writers } = await connectRelayLoad(target, latency, (i) => ({
+        room: `cpu-${Math.floor(i / CLIENTS_PER_ROOM)}`,
+        port: server.port,
+      }));
       try {
         const base = await measurePhase(server, clients, writers, false, latency, ctx.durationS);
         const cursors = await measurePhase(server, clients, writers, true, latency, ctx.durationS);

@@ -20,7 +20,7 @@ import { instanceLogLines, redisCpuSeconds, requireServices, uniqueRoom, withIns
 import { noteDisconnects, type Context, type Scenario, type Value } from '../scenario.ts';
 import type { ServerProcess, Target } from '../servers.ts';
 import { atRate, percentile, sleep } from '../stats.ts';
-import { CLIENTS_PER_ROOM, drive, ROOMS, UPDATES_PER_S, WRITERS_PER_ROOM, type Writer } from './cpu.ts';
+import { CLIENTS_PER_ROOM, connectRelayLoad, drive, ROOMS, UPDATES_PER_S, WRITERS_PER_ROOM } from './cpu.ts';
 
 const READERS = 50;
 const RATE_PER_S = 60;
@@ -146,26 +146,11 @@ interface RelayPhase {
 
 async function relayOn(instances: ServerProcess[], target: Target, ctx: Context, phase: string): Promise<RelayPhase> {
   const latency = new StampLatency();
-  const writers: Writer[] = [];
   const prefix = uniqueRoom('xcpu');
-  const clients = await connectMany(ROOMS * CLIENTS_PER_ROOM, (i) => {
-    const room = `${prefix}-${Math.floor(i / CLIENTS_PER_ROOM)}`;
-    const server = instances[i % instances.length];
-    const isWriter = i % CLIENTS_PER_ROOM < WRITERS_PER_ROOM;
-    const doc = isWriter ? new Y.Doc() : undefined;
-    const client = new RawClient({
-      protocol: target.protocol,
-      url: target.url(server.port, room),
-      room,
-      doc,
-      onUpdate: isWriter ? undefined : (update, at) => latency.add(update, at),
-    });
-    if (doc) {
-      doc.on('update', (update: Uint8Array) => client.sendUpdate(update));
-      writers.push({ client, doc, cursorClock: 0 });
-    }
-    return client;
-  });
+  const { clients, writers } = await connectRelayLoad(target, latency, (i) => ({
+    room: `${prefix}-${Math.floor(i / CLIENTS_PER_ROOM)}`,
+    port: instances[i % instances.length].port,
+  }));
   const stop = drive(writers, false);
   try {
     await sleep(2_000);
