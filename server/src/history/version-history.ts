@@ -6,6 +6,7 @@ import type { DocStore, VersionInfo } from '../persistence/doc-store.ts';
 import type { PersistenceExtension } from '../persistence/persistence-extension.ts';
 import { SyncType } from '../sync/frames.ts';
 import { restoreContent } from './restore.ts';
+import { withRoomDocument } from '../sync/hocuspocus.ts';
 
 /** Options of {@link VersionHistory}. */
 export interface VersionHistoryOptions {
@@ -71,7 +72,7 @@ export class VersionHistory implements Extension {
 
   /** Saves the room's current state as a version. */
   async save(room: string, label: string, auto = false): Promise<VersionInfo> {
-    return this.withDocument(room, (doc) => this.saveState(room, Y.encodeStateAsUpdate(doc), label, auto));
+    return withRoomDocument(this.hocuspocus(), room, (doc) => this.saveState(room, Y.encodeStateAsUpdate(doc), label, auto));
   }
 
   /**
@@ -84,7 +85,7 @@ export class VersionHistory implements Extension {
     const target = new Y.Doc();
     Y.applyUpdate(target, state);
     try {
-      return await this.withDocument(room, async (doc) => {
+      return await withRoomDocument(this.hocuspocus(), room, async (doc) => {
         const before = await this.saveState(room, Y.encodeStateAsUpdate(doc), `Before restoring ${id}`, true);
         await this.persistence.applyServerChange(room, doc, (live) => restoreContent(live, target));
         this.log.info({ room, restoredFrom: id, savedAs: before.id }, 'version restored');
@@ -132,16 +133,4 @@ export class VersionHistory implements Extension {
     if (autos.length > this.keepAuto) await this.store.deleteVersions(room, autos.slice(this.keepAuto).map((v) => v.id));
   }
 
-  /** Runs `task` with the room's live document, loading it (and letting it unload again) if no one is connected. */
-  private async withDocument<T>(
-    room: string,
-    task: (doc: Y.Doc) => Promise<T>,
-  ): Promise<T> {
-    const connection = await this.hocuspocus().openDirectConnection(room, {});
-    try {
-      return await task(connection.document!);
-    } finally {
-      await connection.disconnect();
-    }
-  }
 }

@@ -3,6 +3,7 @@ import type { Hocuspocus } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { VersionHistory } from '../history/version-history.ts';
+import { withRoomDocument } from '../sync/hocuspocus.ts';
 import type { DocStore } from '../persistence/doc-store.ts';
 import { roomIdFromPath } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
@@ -118,9 +119,7 @@ async function inspect({ res, ctx, room }: RoomCall): Promise<void> {
   const connections = live?.getConnectionsCount() ?? 0;
   const awarenessStates = live?.awareness.getStates().size ?? 0;
   const stored = await ctx.store.stats(room);
-  const connection = await ctx.hocuspocus.openDirectConnection(room, {});
-  try {
-    const doc = connection.document!;
+  await withRoomDocument(ctx.hocuspocus, room, async (doc) => {
     const roots: Record<string, unknown> = {};
     for (const [name, type] of doc.share) roots[name] = readableRoot(type);
     sendJson(res, 200, {
@@ -134,9 +133,7 @@ async function inspect({ res, ctx, room }: RoomCall): Promise<void> {
       versions: (await ctx.history.list(room)).length,
       document: roots,
     });
-  } finally {
-    await connection.disconnect();
-  }
+  });
 }
 
 /** A root type as JSON, typed from its content (the server never declares root types). */
@@ -217,11 +214,6 @@ function labelOf(body: Record<string, unknown>): string {
  * The room's whole state as one update, from the live document (loading it from the store through Hocuspocus if no
  * one is connected, and letting it unload again).
  */
-export async function readRoomState(hocuspocus: Hocuspocus, room: string): Promise<Uint8Array> {
-  const connection = await hocuspocus.openDirectConnection(room, {});
-  try {
-    return Y.encodeStateAsUpdate(connection.document!);
-  } finally {
-    await connection.disconnect();
-  }
+function readRoomState(hocuspocus: Hocuspocus, room: string): Promise<Uint8Array> {
+  return withRoomDocument(hocuspocus, room, (doc) => Y.encodeStateAsUpdate(doc));
 }

@@ -1,4 +1,4 @@
-import { Hocuspocus, type Extension } from '@hocuspocus/server';
+import { Hocuspocus, type Document, type Extension } from '@hocuspocus/server';
 import { installHocuspocusPatches } from './hocuspocus-patches.ts';
 import type { Limits } from './limits.ts';
 
@@ -33,4 +33,17 @@ export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
     maxUnauthenticatedQueueMessages: 100,
     extensions: options.extensions,
   });
+}
+
+/**
+ * Runs `task` with a room's live document: the one clients are editing, or loaded from the store through Hocuspocus
+ * (with every hook) when no one is connected, and let unload again afterwards.
+ */
+export async function withRoomDocument<T>(hocuspocus: Hocuspocus, room: string, task: (doc: Document) => T | Promise<T>): Promise<T> {
+  const connection = await hocuspocus.openDirectConnection(room, {});
+  try {
+    return await task(connection.document!);
+  } finally {
+    await connection.disconnect();
+  }
 }
