@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Extension, Hocuspocus } from '@hocuspocus/server';
 import { CloseCode } from './close-codes.ts';
+import { listenWithAcceptQueues } from './http/accept-queues.ts';
 import { handleApiRequest } from './http/routes.ts';
 import { sendJson } from './http/http-util.ts';
 import { VersionHistory } from './history/version-history.ts';
@@ -50,6 +51,8 @@ export interface ScrawlServerOptions {
   trustProxy?: boolean;
   /** TLS certificate and key (PEM contents) for `listen()`: serve https and wss. Unset: plain http. */
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
+  /** Listening sockets `listen()` binds to its port (SO_REUSEPORT), default ACCEPT_QUEUES (16 on Linux, else 1). */
+  acceptQueues?: number;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -116,6 +119,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   let started: Promise<void> | null = null;
   let stopped: Promise<void> | null = null;
   const ownServers: (HttpServer | HttpsServer)[] = [];
+  const closeListeners: (() => void)[] = [];
 
   const start = () => {
     started ??= (async () => {
@@ -181,17 +185,16 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }) : createServer();
     attach(server);
     ownServers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return server.address() as AddressInfo;
+    const queues = await listenWithAcceptQueues(server, port, host, options.acceptQueues);
+    closeListeners.push(queues.close);
+    return queues.address;
   };
 
   const stop = () => {
     stopped ??= (async () => {
       state = 'draining';
       for (const server of ownServers) server.close();
+      for (const close of closeListeners) close();
       sockets.closeAll(CloseCode.goingAway, 'server shutting down');
       await waitForUnload(hocuspocus, 10_000);
       sockets.destroy();

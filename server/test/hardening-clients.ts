@@ -56,6 +56,10 @@ export interface HealthSample {
   /** HTTP status, 0 for a connection error or a timeout */
   status: number;
   latencyMs: number;
+  /** ms until the TCP connection was established (-1: never) */
+  connectMs: number;
+  /** wall-clock ms (Date.now()) when the request started, to line samples up with the test's own events */
+  startedAt: number;
 }
 
 /** A /healthz poller in its own process. */
@@ -73,13 +77,15 @@ const started = performance.now();
 const once = () => {
   const t0 = performance.now();
   let done = false;
+  let connectMs = -1;
   const finish = (status) => {
     if (done) return;
     done = true;
-    process.stdout.write(JSON.stringify({ at: Math.round(t0 - started), status, latencyMs: +(performance.now() - t0).toFixed(2) }) + '\\n');
+    process.stdout.write(JSON.stringify({ at: Math.round(t0 - started), status, latencyMs: +(performance.now() - t0).toFixed(2), connectMs, startedAt: Math.round(performance.timeOrigin + t0) }) + '\\n');
     setTimeout(once, periodMs);
   };
   const req = http.get(url, { agent: false, timeout: 5000 }, (res) => { res.resume(); res.on('end', () => finish(res.statusCode)); });
+  req.on('socket', (socket) => socket.on('connect', () => (connectMs = +(performance.now() - t0).toFixed(2))));
   req.on('timeout', () => { req.destroy(); finish(0); });
   req.on('error', () => finish(0));
 };

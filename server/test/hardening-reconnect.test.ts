@@ -3,14 +3,14 @@
  * 4 raw clients, 2 on each endpoint) are connected to a child-process server, each writes a key, and the server is
  * restarted (SIGTERM, then started again on the same port and DATA_DIR). While it is down every client writes a second
  * key offline. The providers reconnect by themselves; the raw clients all reconnect at the same instant, as soon as the
- * new server answers. /healthz (polled from another process) must answer 200 throughout (its latency is printed) and
- * every client must end with its room's full state (all 20 keys, equal to the server's state).
+ * new server answers. /healthz, polled from another process, must answer 200 with a p99 under 100 ms from the moment the
+ * new server is up, and every client must end with its room's full state (all 20 keys, equal to the server's state).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type * as Y from 'yjs';
 import { canonicalJson, hocuspocusClient, waitFor, yjsClient } from './harness.ts';
-import { RawSyncClient, percentiles, startHardeningChild, startHealthProbe, type RawOutcome } from './hardening-clients.ts';
+import { RawSyncClient, percentiles, startHardeningChild, startHealthProbe, type HealthProbe, type RawOutcome } from './hardening-clients.ts';
 import * as YDoc from 'yjs';
 
 const ROOMS = 50;
@@ -28,6 +28,7 @@ test(`reconnect storm: ${ROOMS * CLIENTS_PER_ROOM} clients reconnect after a res
   let server = await startHardeningChild();
   const { port, dataDir, removeDataDir } = server;
   const rooms: Member[][] = [];
+  let probe: HealthProbe | null = null;
   try {
     for (let r = 0; r < ROOMS; r++) {
       const room = `storm-room-${r}`;
@@ -56,13 +57,15 @@ test(`reconnect storm: ${ROOMS * CLIENTS_PER_ROOM} clients reconnect after a res
     await waitFor(() => all.every((m) => hasAll(m, ['online'])), 30_000, () => 'clients did not converge before the restart');
 
     // Restart: graceful stop (every socket closed with 1001), edits while down, start again on the same port and data.
+    // The probe polls throughout, as a load balancer does; only the samples taken once the new server is up count.
+    probe = startHealthProbe(server.httpUrl, 5);
     const stopCode = await server.stop();
     assert.equal(stopCode, 0, 'the server did not stop cleanly');
     rooms.forEach((members) => members.forEach((m, i) => m.doc.getMap('m').set(`offline-${i}`, i)));
     const downAt = performance.now();
     server = await startHardeningChild({}, dataDir, port);
     const upAt = performance.now();
-    const probe = startHealthProbe(server.httpUrl, 20);
+    const upWallClock = Date.now();
     const raws = all.flatMap((m) => (m.raw ? [m.raw] : []));
     // All raw clients at once; one refused by an upgrade limit retries after a short pause, as a real client would.
     const reconnect = async (raw: RawSyncClient): Promise<RawOutcome> => {
@@ -79,7 +82,7 @@ test(`reconnect storm: ${ROOMS * CLIENTS_PER_ROOM} clients reconnect after a res
       () => `${all.filter((m) => !(m.isSynced() && hasAll(m, ['online', 'offline']))).length} clients without the full state`,
     );
     const convergedMs = performance.now() - upAt;
-    const health = await probe.stop();
+    const health = (await probe.stop()).filter((sample) => sample.startedAt >= upWallClock);
 
     // Everyone holds exactly the server's state.
     for (let r = 0; r < ROOMS; r++) {
@@ -99,10 +102,11 @@ test(`reconnect storm: ${ROOMS * CLIENTS_PER_ROOM} clients reconnect after a res
         `${convergedMs.toFixed(0)} ms after the new server was up; /healthz n=${h.n} p50 ${h.p50} ms p99 ${h.p99} ms max ${h.max} ms`,
     );
     assert.ok(rawOutcomes.every((o) => o.kind === 'synced'), `raw reconnects: ${JSON.stringify(rawOutcomes.filter((o) => o.kind !== 'synced').slice(0, 3))}`);
-    assert.ok(health.length > 0 && health.every((s) => s.status === 200), '/healthz failed during the storm');
-    // The 100 ms bound on /healthz is not met yet (p99 ~900 ms here): it is pinned, failing, in
-    // hardening-FAILING-reconnect-healthz.test.ts.txt until the server meets it.
+    assert.ok(health.length >= 10, `too few /healthz samples: ${health.length}`);
+    assert.ok(health.every((s) => s.status === 200), `/healthz failed during the storm: ${JSON.stringify(health.filter((s) => s.status !== 200))}`);
+    assert.ok(h.p99 < 100, `/healthz p99 ${h.p99} ms during the storm (bound: 100 ms); samples ${JSON.stringify(health)}`);
   } finally {
+    await probe?.stop();
     for (const m of rooms.flat()) m.destroy();
     await server.stop();
     removeDataDir();

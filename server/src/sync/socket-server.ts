@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { roomIdFromPath } from '../rooms.ts';
 import { ClientSocket, type Endpoint } from './client-socket.ts';
 import { AddressLimiter, type Limits } from './limits.ts';
+import { JoinGate } from './join-gate.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
 
@@ -54,8 +55,11 @@ const YJS_CLIENT_TYPES = [MessageType.sync, MessageType.awareness, MessageType.q
 
 const YJS_PATH = /^\/yjs\/([^/]+)$/;
 
-/** Upgrades handled per event-loop turn (see `admit`). */
-const UPGRADES_PER_TURN = 8;
+/**
+ * Admission (see JoinGate): clients joining at once; how long one may hold its place; how long one that has sent
+ * nothing may. Four in flight keep event-loop turns short in a reconnect storm without making it last longer.
+ */
+const JOIN_GATE = { maxJoining: 4, slotMs: 250, quietMs: 50 };
 
 /**
  * The WebSocket side of the server: accepts upgrades on `/sync` and `/yjs/:room`, checks every incoming frame, and
@@ -74,11 +78,13 @@ export class SocketServer {
   private readonly allowedOrigins: string[] | null;
   private readonly trustProxy: boolean;
   private readonly upgradeLimiter: AddressLimiter;
-  private readonly pendingUpgrades: (() => void)[] = [];
+  private readonly joinGate = new JoinGate<ClientSocket>(JOIN_GATE);
   /** Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline). */
   readonly extension: Extension = {
     connected: async ({ context }: connectedPayload) => {
-      (context as ConnectionContext).socket.established = true;
+      const { socket } = context as ConnectionContext;
+      socket.established = true;
+      this.joinGate.release(socket);
     },
   };
 
@@ -127,7 +133,7 @@ export class SocketServer {
       return true;
     }
     if (url.pathname === '/sync') {
-      this.admit(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'sync', null)));
+      this.joinGate.enter(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'sync', null)));
       return true;
     }
     const match = YJS_PATH.exec(url.pathname);
@@ -137,24 +143,8 @@ export class SocketServer {
       this.refuse(socket, 400, 'Bad Request', 'room ids match ^[A-Za-z0-9_-]{1,64}$');
       return true;
     }
-    this.admit(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', room)));
+    this.joinGate.enter(() => this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, 'yjs', room)));
     return true;
-  }
-
-  /**
-   * Runs upgrades a few per event-loop turn. After a restart every client reconnects at once; handling hundreds of
-   * handshakes in one turn would hold up everything else, /healthz included, for as long. Paced, other requests get a
-   * turn between batches, and clients are admitted in arrival order.
-   */
-  private admit(upgrade: () => void): void {
-    this.pendingUpgrades.push(upgrade);
-    if (this.pendingUpgrades.length === 1) setImmediate(() => this.admitBatch());
-  }
-
-  private admitBatch(): void {
-    const batch = this.pendingUpgrades.splice(0, UPGRADES_PER_TURN);
-    for (const upgrade of batch) upgrade();
-    if (this.pendingUpgrades.length > 0) setImmediate(() => this.admitBatch());
   }
 
   private refuse(socket: Duplex, status: number, statusText: string, body: string): void {
@@ -179,6 +169,8 @@ export class SocketServer {
     const context: ConnectionContext = { endpoint, socket };
     const client = this.hocuspocus().handleConnection(socket, toHocuspocusRequest(request), context);
     this.sockets.add(socket);
+    // A y-websocket client is heard from at once: the server sends its Auth frame for it (below).
+    this.joinGate.hold(socket, endpoint === 'yjs');
 
     ws.on('pong', () => {
       socket.alive = true;
@@ -186,11 +178,13 @@ export class SocketServer {
     ws.on('error', (error) => socket.log.debug({ err: error }, 'socket error'));
     ws.on('close', (code, reason) => {
       this.sockets.delete(socket);
+      this.joinGate.release(socket);
       client.handleClose({ code, reason: reason.toString() });
     });
     const traffic = this.metrics?.traffic[endpoint];
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       socket.alive = true;
+      if (!socket.established) this.joinGate.heard(socket);
       if (traffic) {
         traffic.messagesIn += 1;
         traffic.bytesIn += data.byteLength;
