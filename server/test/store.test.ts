@@ -70,3 +70,47 @@ test('large compactions run on a worker thread and give the same state as mergin
   assert.equal(b.getMap('m').size, 299);
   assert.deepEqual(updates.length, 301, 'the inputs were not consumed');
 });
+
+test('withoutUpdateEvents: the apply is silent, and the listeners are back afterwards, even after a throw', async () => {
+  const { withoutUpdateEvents } = await import('../src/persistence/merge.ts');
+  const Y = await import('yjs');
+  const doc = new Y.Doc();
+  const heard: number[] = [];
+  doc.on('update', (update: Uint8Array) => heard.push(update.byteLength));
+  withoutUpdateEvents(doc, () => doc.getMap('m').set('loaded', true));
+  assert.deepEqual(heard, []);
+  assert.throws(() => withoutUpdateEvents(doc, () => { throw new Error('damaged'); }), /damaged/);
+  doc.getMap('m').set('changed', true);
+  assert.equal(heard.length, 1, 'the listener hears later changes');
+  assert.deepEqual(doc.getMap('m').toJSON(), { loaded: true, changed: true });
+});
+
+test('a room loaded from the store reaches its first client once, in the sync, never again as a broadcast update', async () => {
+  const Y = await import('yjs');
+  const { WebSocket } = await import('ws');
+  const { startServer } = await import('./harness.ts');
+  const source = new Y.Doc();
+  source.getMap('m').set('stored', 'x'.repeat(10_000));
+  const store = new MemoryStore();
+  await store.open();
+  await store.append('stored-room', Y.encodeStateAsUpdate(source));
+  const server = await startServer({ store });
+  try {
+    const ws = new WebSocket(`${server.wsUrl}/yjs/stored-room`);
+    const received: { syncType: number; bytes: number }[] = [];
+    ws.on('message', (data: Buffer) => {
+      // y-websocket framing: [0 = sync][sync type][payload]; awareness (1) and the rest are not document content.
+      if (data[0] === 0) received.push({ syncType: data[1], bytes: data.byteLength });
+    });
+    await new Promise((resolve) => ws.on('open', resolve));
+    ws.send(Uint8Array.from([0, 0, 1, 0])); // sync step 1 with an empty state vector
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ws.close();
+    const content = received.filter((m) => m.bytes > 10_000);
+    assert.equal(content.length, 1, `the stored state arrived ${content.length} times: ${JSON.stringify(received)}`);
+    assert.equal(content[0].syncType, 1, 'in the sync step 2');
+    assert.ok(!received.some((m) => m.syncType === 2), `no update message: ${JSON.stringify(received)}`);
+  } finally {
+    await server.stop();
+  }
+});

@@ -8,7 +8,7 @@ import type {
 import type * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
-import { applyStoredUpdates } from './merge.ts';
+import { applyStoredUpdates, withoutUpdateEvents } from './merge.ts';
 import { SyncType } from '../sync/frames.ts';
 import { seedFullState } from '../sync/hocuspocus-patches.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
@@ -75,7 +75,7 @@ export class PersistenceExtension implements Extension {
     // A room unloaded with writes still in flight and loaded again at once must not miss them.
     await this.writesSettled(documentName);
     const updates = await this.store.load(documentName);
-    const rejected = applyStoredUpdates(document, updates, LOAD_ORIGIN);
+    const rejected = withoutUpdateEvents(document, () => applyStoredUpdates(document, updates, LOAD_ORIGIN));
     if (rejected > 0) {
       this.log.error({ room: documentName, rejected }, 'stored updates could not be applied and were skipped');
     } else if (updates.length === 1) {
