@@ -16,6 +16,14 @@
  * Updates applied from Redis carry {@link REDIS_ORIGIN}: they are broadcast to this instance's clients but neither
  * re-published (onChange skips them) nor stored again (the store appends in `beforeSync`, which only client messages
  * reach; the instance that received the update from its client already appended it to the shared store).
+ *
+ * Presence of a dead instance: a client's awareness removal is relayed when it leaves, but an instance killed with
+ * `kill -9` (or a lost machine) sends nothing, and its clients' cursors would stay on the others' screens until the
+ * y-protocols awareness timeout (30 s). So every instance publishes a heartbeat every `heartbeatMs` (and a goodbye
+ * when it closes), each relay remembers per room which awareness states came from which instance, and when an
+ * instance falls silent for {@link SILENT_BEATS} beats (or says goodbye) the states of its clients are removed here,
+ * which broadcasts the removal to this instance's clients at once. Every instance removes them on its own, so such a
+ * removal is not published again (it carries {@link REDIS_ORIGIN}, which onAwarenessUpdate skips).
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -31,7 +39,7 @@ import type {
 import { Redis } from 'ioredis';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { silentLogger, type Logger } from '../log.ts';
 
@@ -50,6 +58,15 @@ export interface RedisRelayOptions {
   logger?: Logger;
   /** How long `open()` waits for Redis before giving up, default 5000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * How often this instance tells the others it is alive, default 1000 ms. An instance not heard from for three of
+   * these periods is taken for dead and its clients' cursors are removed from this instance's rooms: 1-3 s after a
+   * `kill -9` with the default, instead of the 30 s awareness timeout. Shorter clears them sooner but takes an
+   * instance whose event loop stalls for more than two periods for dead (its clients' cursors reappear at their next
+   * move); each heartbeat is one ~40-byte message to every instance. Use the same value on every instance: each
+   * judges the others by its own period.
+   */
+  heartbeatMs?: number;
 }
 
 /** Counters for /metrics and the benchmarks. */
@@ -64,6 +81,8 @@ export interface RelayStats {
   failedPublishes: number;
   /** State-vector exchanges started after a Redis reconnect. */
   resyncs: number;
+  /** Awareness states of other instances' clients held now, over all loaded rooms (removed when their instance goes). */
+  remoteClients: number;
 }
 
 /** Thrown by `open()` when Redis cannot be reached; the message names it. */
@@ -74,8 +93,25 @@ export class RelayUnavailableError extends Error {
   }
 }
 
-/** The transaction origin of everything applied from Redis (Hocuspocus's own `RedisTransactionOrigin` shape). */
+/**
+ * The transaction origin of document updates applied from Redis (Hocuspocus's own `RedisTransactionOrigin` shape),
+ * and of the removals of a dead instance's clients. Awareness applied from Redis carries the same `source` plus the
+ * sending `instanceId` (to know whose clients they are), so test `source === 'redis'` rather than identity.
+ */
 export const REDIS_ORIGIN = Object.freeze({ source: 'redis' as const });
+
+/** The origin of awareness applied from Redis: {@link REDIS_ORIGIN}'s shape and the instance the states live on. */
+interface RelayedAwarenessOrigin {
+  source: 'redis';
+  instanceId: string;
+}
+
+/**
+ * Heartbeat periods (of the receiving instance) without a word from an instance after which it is taken for dead.
+ * Counted in beats rather than measured in time, so that a stall of our own event loop counts once (an interval does
+ * not catch up), not as the others' silence.
+ */
+const SILENT_BEATS = 3;
 
 /** Kinds of relay message. */
 const Kind = {
@@ -87,6 +123,10 @@ const Kind = {
   syncRequest: 2,
   /** A state vector answering a sync request: answer with the diff only. */
   syncAnswer: 3,
+  /** The sender is alive (on the presence channel, every `heartbeatMs`; no room, no payload). */
+  heartbeat: 4,
+  /** The sender is closing: remove its clients' awareness states now (on the presence channel). */
+  goodbye: 5,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -98,6 +138,12 @@ interface PendingPublish {
 
 const isFromRedis = (origin: unknown) =>
   origin === REDIS_ORIGIN || (typeof origin === 'object' && origin !== null && (origin as { source?: unknown }).source === 'redis');
+
+/** The instance a relayed awareness change came from; undefined for anything else. */
+const relayedBy = (origin: unknown): string | undefined =>
+  isFromRedis(origin) ? (origin as Partial<RelayedAwarenessOrigin>).instanceId : undefined;
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Hocuspocus extension relaying updates and awareness between instances through Redis. Call `open()` before serving
@@ -114,7 +160,8 @@ export class RedisRelay implements Extension {
   private readonly log: Logger;
   private readonly target: string;
   private readonly connectTimeoutMs: number;
-  private readonly stats: RelayStats = {
+  private readonly heartbeatMs: number;
+  private readonly stats: Omit<RelayStats, 'remoteClients'> = {
     publishedMessages: 0,
     publishedBytes: 0,
     receivedMessages: 0,
@@ -125,6 +172,14 @@ export class RedisRelay implements Extension {
   /** Loaded documents by room, set before subscribing so no message for a loading document is dropped. */
   private readonly documents = new Map<string, Document>();
   private readonly pending = new Map<string, PendingPublish>();
+  /**
+   * Per loaded room, the instance each awareness state received from Redis lives on (client id -> instance id), so
+   * that a dead instance's clients can be removed. Created and dropped with the room's entry in `documents`.
+   */
+  private readonly remoteClients = new Map<string, Map<number, string>>();
+  /** Other instances heard from, with the heartbeats of ours since they last said anything. */
+  private readonly silentBeats = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | undefined;
   private instance: Hocuspocus | null = null;
   private opened = false;
   private closed = false;
@@ -135,6 +190,7 @@ export class RedisRelay implements Extension {
     this.log = (options.logger ?? silentLogger).child({ module: 'redis-relay' });
     this.target = describeRedis(options.url);
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    this.heartbeatMs = options.heartbeatMs ?? 1_000;
     // Publishes fail at once while Redis is away instead of queueing without bound; the resync after reconnecting
     // sends what they carried. Subscriptions are restored by ioredis itself (autoResubscribe).
     // Named so operators (and tests) can find an instance's connections in CLIENT LIST.
@@ -155,7 +211,10 @@ export class RedisRelay implements Extension {
     this.sub.on('messageBuffer', (channel: Buffer, data: Buffer) => this.receive(channel, data));
   }
 
-  /** Connects to Redis and listens on this instance's inbox. Rejects with an error naming Redis when unreachable. */
+  /**
+   * Connects to Redis, listens on this instance's inbox and the presence channel, and starts the heartbeat. Rejects
+   * with an error naming Redis when unreachable.
+   */
   async open(): Promise<void> {
     const timeout = new Promise<never>((_, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
@@ -163,7 +222,7 @@ export class RedisRelay implements Extension {
     });
     try {
       await Promise.race([Promise.all([this.pub.connect(), this.sub.connect()]), timeout]);
-      await this.sub.subscribe(this.inboxChannel(this.instanceId));
+      await this.sub.subscribe(this.inboxChannel(this.instanceId), this.presenceChannel());
     } catch (error) {
       this.pub.disconnect();
       this.sub.disconnect();
@@ -172,20 +231,28 @@ export class RedisRelay implements Extension {
       });
     }
     this.opened = true;
+    // Unref'd: the heartbeat alone never keeps a process alive.
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs).unref();
     this.log.info({ redis: this.target, instanceId: this.instanceId }, 'relay connected');
   }
 
-  /** Sends what is pending and disconnects. Safe to call twice. */
+  /** Sends what is pending, says goodbye to the other instances and disconnects. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.heartbeat);
     for (const room of [...this.pending.keys()]) this.flush(room);
+    // The removals of our clients' states went out as they left (just flushed); the goodbye also covers any that did
+    // not, without the others waiting for our heartbeats to stop. Sent before QUIT on the same connection, so in order.
+    if (this.pub.status === 'ready') this.pub.publish(this.presenceChannel(), this.encode(Kind.goodbye, '', EMPTY)).catch(() => {});
     await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
   }
 
   /** A copy of the relay's counters. */
   getStats(): RelayStats {
-    return { ...this.stats };
+    let remoteClients = 0;
+    for (const owners of this.remoteClients.values()) remoteClients += owners.size;
+    return { ...this.stats, remoteClients };
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
@@ -194,6 +261,7 @@ export class RedisRelay implements Extension {
 
   async afterLoadDocument({ documentName, document }: afterLoadDocumentPayload): Promise<void> {
     this.documents.set(documentName, document);
+    this.remoteClients.set(documentName, new Map());
     // Not awaited when Redis is away: the document serves this instance's clients now, and the subscription (queued by
     // ioredis) plus the resync on reconnect bring the others' changes later.
     const subscribed = this.sub.subscribe(this.roomChannel(documentName)).catch((error: unknown) => {
@@ -209,6 +277,7 @@ export class RedisRelay implements Extension {
     // A fast reconnect may have loaded the room again already; its subscription must stay.
     if (instance.documents.has(documentName) || instance.loadingDocuments.has(documentName)) return;
     this.documents.delete(documentName);
+    this.remoteClients.delete(documentName);
     this.sub.unsubscribe(this.roomChannel(documentName)).catch(() => {
       // Redis is away; the subscription died with the connection and is not restored for an unloaded room.
     });
@@ -227,6 +296,7 @@ export class RedisRelay implements Extension {
     removed,
     transactionOrigin,
   }: onAwarenessUpdatePayload): Promise<void> {
+    this.attribute(documentName, document, [...added, ...updated], removed, transactionOrigin);
     if (isFromRedis(transactionOrigin)) return;
     // Removals too, even when the leaving client was the last one here: the others must drop its cursor now.
     const pending = this.pendingFor(documentName, document);
@@ -243,6 +313,61 @@ export class RedisRelay implements Extension {
 
   private inboxChannel(instanceId: string): string {
     return `${this.prefix}:inbox:${instanceId}`;
+  }
+
+  /**
+   * Heartbeats and goodbyes go on the channel named by the prefix itself, beside rather than under the `prefix:` room
+   * and inbox channels: a `PSUBSCRIBE prefix:*` (scaleout.test.ts counts what one change costs that way) then sees
+   * the relay's document traffic without the heartbeat ticking through it.
+   */
+  private presenceChannel(): string {
+    return this.prefix;
+  }
+
+  /**
+   * Keeps `remoteClients` current after an awareness change in `room`: a state received from Redis belongs to the
+   * instance that sent it; a state set here (by one of our connections) is ours, the client having moved instances;
+   * a removed state is forgotten, whoever removed it.
+   */
+  private attribute(room: string, document: Document, changed: number[], removed: number[], origin: unknown): void {
+    // Hooks run after the change, a microtask or more later: a document unloaded meanwhile must leave nothing behind.
+    const owners = this.documents.get(room) === document ? this.remoteClients.get(room) : undefined;
+    if (!owners) return;
+    const sender = relayedBy(origin);
+    for (const clientId of changed) {
+      if (sender === undefined) owners.delete(clientId);
+      else owners.set(clientId, sender);
+    }
+    for (const clientId of removed) owners.delete(clientId);
+  }
+
+  /** Every `heartbeatMs`: tells the others we are alive, and takes those silent for {@link SILENT_BEATS} beats for dead. */
+  private beat(): void {
+    // A heartbeat that cannot go out is not retried: the next one follows within a period.
+    if (this.pub.status === 'ready') this.pub.publish(this.presenceChannel(), this.encode(Kind.heartbeat, '', EMPTY)).catch(() => {});
+    // While our subscriber is down we hear nobody, which says nothing about them: their cursors stay as they are.
+    if (this.sub.status !== 'ready') return;
+    for (const [instanceId, beats] of this.silentBeats) {
+      if (beats + 1 >= SILENT_BEATS) this.instanceGone(instanceId, 'silent');
+      else this.silentBeats.set(instanceId, beats + 1);
+    }
+  }
+
+  /** Removes the awareness states of `instanceId`'s clients from every loaded room, which tells our clients at once. */
+  private instanceGone(instanceId: string, reason: 'silent' | 'goodbye'): void {
+    this.silentBeats.delete(instanceId);
+    let removed = 0;
+    for (const [room, owners] of this.remoteClients) {
+      const clients = [...owners].filter(([, owner]) => owner === instanceId).map(([clientId]) => clientId);
+      if (clients.length === 0) continue;
+      for (const clientId of clients) owners.delete(clientId);
+      // Broadcast to our clients like any awareness change. REDIS_ORIGIN: every instance removes them itself, so it is
+      // not published (onAwarenessUpdate). It keeps their clocks (y-protocols bumps only an awareness's own client's),
+      // so their next state, sent through whichever instance they reconnect to, is news everywhere.
+      removeAwarenessStates(this.documents.get(room)!.awareness, clients, REDIS_ORIGIN);
+      removed += clients.length;
+    }
+    this.log.info({ instance: instanceId, reason, removedClients: removed }, 'instance gone');
   }
 
   /** Collects a document's publishes of one event-loop turn, to send them in one pipeline. */
@@ -333,6 +458,10 @@ export class RedisRelay implements Extension {
     }
     // Redis delivers our own publishes back to us.
     if (sender === this.instanceId) return;
+    if (kind === Kind.goodbye) return this.instanceGone(sender, 'goodbye');
+    // Any message is a sign of life; a heartbeat is only that.
+    this.silentBeats.set(sender, 0);
+    if (kind === Kind.heartbeat) return;
     const document = this.documents.get(room);
     if (!document) return;
     this.stats.receivedMessages += 1;
@@ -343,13 +472,16 @@ export class RedisRelay implements Extension {
           Y.applyUpdate(document, payload, REDIS_ORIGIN);
           break;
         case Kind.awareness:
-          applyAwarenessUpdate(document.awareness, payload, REDIS_ORIGIN);
+          applyAwarenessUpdate(document.awareness, payload, { source: 'redis', instanceId: sender } satisfies RelayedAwarenessOrigin);
           break;
         case Kind.syncRequest: {
           const inbox = this.inboxChannel(sender);
           this.publish(inbox, Kind.update, room, Y.encodeStateAsUpdate(document, payload));
           this.publish(inbox, Kind.syncAnswer, room, Y.encodeStateVector(document));
-          const clients = [...document.awareness.getStates().keys()];
+          // Only our own clients' states: every instance with the room answers for its own, so each state arrives from
+          // the instance its client is on, and goes when that instance goes.
+          const remote = this.remoteClients.get(room);
+          const clients = [...document.awareness.getStates().keys()].filter((clientId) => !remote?.has(clientId));
           if (clients.length > 0) this.publish(inbox, Kind.awareness, room, encodeAwarenessUpdate(document.awareness, clients));
           break;
         }
@@ -369,9 +501,12 @@ export class RedisRelay implements Extension {
   private async resyncAll(client: 'pub' | 'sub'): Promise<void> {
     if (client === 'sub') {
       // Explicitly, before asking: the answers come to the inbox, which must be listened to again first.
-      await this.sub.subscribe(this.inboxChannel(this.instanceId), ...[...this.documents.keys()].map((r) => this.roomChannel(r))).catch(() => {
+      const rooms = [...this.documents.keys()].map((r) => this.roomChannel(r));
+      await this.sub.subscribe(this.inboxChannel(this.instanceId), this.presenceChannel(), ...rooms).catch(() => {
         // Lost the connection again; the next 'ready' tries once more.
       });
+      // We were deaf, not they silent: the others (reconnecting too, on their own backoff) get their full allowance.
+      for (const instanceId of this.silentBeats.keys()) this.silentBeats.set(instanceId, 0);
     }
     if (this.pub.status !== 'ready' || this.sub.status !== 'ready') return;
     this.stats.resyncs += 1;
