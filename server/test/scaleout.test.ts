@@ -181,6 +181,15 @@ if (!databaseUrl || !redisUrl) {
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 10));
     }
     await new Promise((r) => setTimeout(r, 200));
+    // Every /sync client of instance 0 holds an acknowledged update before the kill, so the store check below always
+    // has something to look for (random edits alone left none acknowledged in about one run out of 40).
+    const syncVictims = clients.filter((c) => c.home === 0 && c.protocol === 'sync');
+    for (const victim of syncVictims) if (victim.allMarks().length === 0) victim.randomEdit(random);
+    await waitFor(
+      () => syncVictims.every((c) => c.acknowledgedMarks().length > 0),
+      10_000,
+      () => `no acknowledgement for ${syncVictims.filter((c) => c.acknowledgedMarks().length === 0).map((c) => c.name)}`,
+    );
 
     // Kill instance 0 mid-flight: edits keep coming from everyone, including its clients while they are cut off.
     const victims = clients.filter((c) => c.home === 0);

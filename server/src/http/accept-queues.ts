@@ -11,7 +11,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 
 /** Listening sockets per port where SO_REUSEPORT exists (Linux); elsewhere one. */
-export const ACCEPT_QUEUES = process.platform === 'linux' ? 64 : 1;
+export const ACCEPT_QUEUES = process.platform === 'linux' ? 256 : 1;
 
 /** The bound port, and how to close the extra listening sockets (the server itself is closed by its owner). */
 export interface AcceptQueues {

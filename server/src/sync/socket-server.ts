@@ -11,6 +11,7 @@ import { roomIdFromPath } from '../rooms.ts';
 import { ClientSocket, type Endpoint } from './client-socket.ts';
 import { AddressLimiter, type Limits } from './limits.ts';
 import { JoinGate } from './join-gate.ts';
+import { TurnBudget } from './turn-budget.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
 
@@ -61,6 +62,9 @@ const YJS_PATH = /^\/yjs\/([^/]+)$/;
  */
 const JOIN_GATE = { maxJoining: 4, slotMs: 250, quietMs: 50 };
 
+/** Milliseconds of message handling per event-loop turn before the rest waits for the next turn (see TurnBudget). */
+const MESSAGE_BUDGET_MS = 10;
+
 /**
  * The WebSocket side of the server: accepts upgrades on `/sync` and `/yjs/:room`, checks every incoming frame, and
  * hands well-formed ones to Hocuspocus's own connection handling, so one document per room serves both protocols with
@@ -79,13 +83,21 @@ export class SocketServer {
   private readonly trustProxy: boolean;
   private readonly upgradeLimiter: AddressLimiter;
   private readonly joinGate = new JoinGate<ClientSocket>(JOIN_GATE);
-  /** Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline). */
+  /** Message handling per event-loop turn (see TurnBudget). */
+  private readonly turnBudget = new TurnBudget(MESSAGE_BUDGET_MS);
+  /**
+   * Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline and frees
+   * its place at the join gate), and paces message handling.
+   */
   readonly extension: Extension = {
     connected: async ({ context }: connectedPayload) => {
       const { socket } = context as ConnectionContext;
       socket.established = true;
       this.joinGate.release(socket);
     },
+    // Hocuspocus chains hooks with then(): a hook may return nothing, which spares a promise per message when the
+    // turn has budget left (the typing asks for a promise).
+    beforeHandleMessage: (() => this.turnBudget.pace()) as Extension['beforeHandleMessage'],
   };
 
   constructor(options: SocketServerOptions) {
