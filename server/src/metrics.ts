@@ -27,7 +27,7 @@ export class ScrawlMetrics {
   /** Time one compaction took. */
   readonly compactionSeconds: client.Histogram;
 
-  constructor(gauges: { connections: () => Record<Endpoint, number>; roomsLoaded: () => number }) {
+  constructor(gauges: { connections: () => Record<Endpoint, number>; roomsLoaded: () => number; joinsWaiting: () => number }) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry, prefix: 'scrawl_' });
     new client.Gauge({
@@ -45,6 +45,14 @@ export class ScrawlMetrics {
       registers,
       collect() {
         this.set(gauges.roomsLoaded());
+      },
+    });
+    new client.Gauge({
+      name: 'scrawl_joins_waiting',
+      help: 'WebSocket upgrades waiting for a place at the join gate (a reconnect storm in progress)',
+      registers,
+      collect() {
+        this.set(gauges.joinsWaiting());
       },
     });
     const traffic = this.traffic;

@@ -90,6 +90,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   const metrics = new ScrawlMetrics({
     connections: () => sockets.counts(),
     roomsLoaded: () => hocuspocus.documents.size,
+    joinsWaiting: () => sockets.joinsWaiting,
   });
   persistence.observe(metrics);
   const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;

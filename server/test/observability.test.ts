@@ -40,6 +40,7 @@ test('/metrics is Prometheus text and its counters move with traffic', async () 
     assert.equal(during.get('scrawl_connections{endpoint="sync"}'), 1);
     assert.equal(during.get('scrawl_connections{endpoint="yjs"}'), 1);
     assert.equal(during.get('scrawl_rooms_loaded'), 1);
+    assert.equal(during.get('scrawl_joins_waiting'), 0, 'nobody waits to join a quiet server');
     for (const name of ['scrawl_messages_received_total{endpoint="sync"}', 'scrawl_bytes_sent_total{endpoint="yjs"}']) {
       assert.ok((during.get(name) ?? 0) > (before.get(name) ?? 0), `${name} did not move`);
     }

@@ -118,6 +118,11 @@ export class SocketServer {
     this.heartbeat.unref();
   }
 
+  /** Upgrades waiting for a place at the join gate. */
+  get joinsWaiting(): number {
+    return this.joinGate.waitingCount;
+  }
+
   /** Number of open client sockets, by endpoint. */
   counts(): Record<Endpoint, number> {
     const counts = { sync: 0, yjs: 0 };
