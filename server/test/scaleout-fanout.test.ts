@@ -8,19 +8,16 @@
  * stroke's progress) were skipped on every instance but the writer's. Needs TEST_DATABASE_URL and TEST_REDIS_URL.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import pg from 'pg';
 import type WebSocket from 'ws';
 import * as Y from 'yjs';
 import { PostgresStore } from '../src/persistence/postgres-store.ts';
 import { RedisRelay } from '../src/scaleout/redis-relay.ts';
 import { openRawSocket, startServer, waitFor, type TestServer } from './harness.ts';
+import { withScaleoutServices } from './scaleout-services.ts';
 
-const databaseUrl = process.env.TEST_DATABASE_URL;
-const redisUrl = process.env.TEST_REDIS_URL;
 
 /** Send times carried by an update, read without applying it (as the benchmark's readers do). */
 function readStamps(update: Uint8Array): number[] {
@@ -89,20 +86,7 @@ class StampWriter {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-if (!databaseUrl || !redisUrl) {
-  test('scale-out fan-out', { skip: 'not configured: set TEST_DATABASE_URL and TEST_REDIS_URL (source scripts/services.sh && ensure_redis && ensure_postgres)' }, () => {});
-} else {
-  const dbUrl = databaseUrl;
-  const rUrl = redisUrl;
-  const run = `scrawl_sf${process.pid}_${randomBytes(3).toString('hex')}`;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    const client = new pg.Client({ connectionString: dbUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
-    await client.end();
-  });
+withScaleoutServices('scale-out fan-out', 'sf', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
 
   const servers: TestServer[] = [];
   const instances = async () => {
@@ -110,7 +94,7 @@ if (!databaseUrl || !redisUrl) {
     for (let i = 0; i < 2; i++) {
       const relay = new RedisRelay({ url: rUrl, prefix: run });
       await relay.open();
-      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: run }), extensions: [relay] });
+      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: freshSchema() }), extensions: [relay] });
       servers.push(server);
       cleanups.push(async () => {
         await server.stop();
@@ -184,4 +168,4 @@ if (!databaseUrl || !redisUrl) {
     const worst = Math.max(...early.stamps.map((s) => s.at - s.sentAt), ...late!.stamps.map((s) => s.at - s.sentAt));
     assert.ok(worst < 250, `slowest cross-instance delivery ${worst.toFixed(1)} ms`);
   });
-}
+});

@@ -8,21 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import type { HocuspocusProvider } from '@hocuspocus/provider';
 import { Redis } from 'ioredis';
 import * as decoding from 'lib0/decoding';
-import pg from 'pg';
 import type { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
 import { PostgresStore } from '../src/persistence/postgres-store.ts';
 import { RedisRelay } from '../src/scaleout/redis-relay.ts';
 import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
+import { withScaleoutServices } from './scaleout-services.ts';
 
-const databaseUrl = process.env.TEST_DATABASE_URL;
-const redisUrl = process.env.TEST_REDIS_URL;
 
 /** Well under the 30 s awareness timeout; the relay's default heartbeat (1 s, dead after 3 silent beats) needs 1-3 s. */
 const KILL_BOUND_MS = 5_000;
@@ -38,25 +35,12 @@ const idOf = (client: Client): number => awarenessOf(client).clientID;
 /** Whether `observer` shows `other`'s cursor. */
 const sees = (observer: Client, other: Client) => awarenessOf(observer).getStates().get(idOf(other))?.cursor !== undefined;
 
-if (!databaseUrl || !redisUrl) {
-  test('scale-out presence', { skip: 'not configured: set TEST_DATABASE_URL and TEST_REDIS_URL (source scripts/services.sh && ensure_redis && ensure_postgres)' }, () => {});
-} else {
-  const dbUrl = databaseUrl;
-  const rUrl = redisUrl;
-  const run = `scrawl_sp${process.pid}_${randomBytes(3).toString('hex')}`;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    const client = new pg.Client({ connectionString: dbUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${run}" CASCADE`);
-    await client.end();
-  });
+withScaleoutServices('scale-out presence', 'sp', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
 
   /** A Scrawl instance as a child process (scaleout-instance.ts), on this run's schema and channel prefix. */
   const startInstance = async (prefix: string) => {
     const child = spawn(process.execPath, [INSTANCE], {
-      env: { ...process.env, SCALEOUT_DATABASE_URL: dbUrl, SCALEOUT_SCHEMA: run, SCALEOUT_REDIS_URL: rUrl, SCALEOUT_PREFIX: prefix },
+      env: { ...process.env, SCALEOUT_DATABASE_URL: dbUrl, SCALEOUT_SCHEMA: freshSchema(), SCALEOUT_REDIS_URL: rUrl, SCALEOUT_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -199,7 +183,7 @@ if (!databaseUrl || !redisUrl) {
       const relay = new RedisRelay({ url: rUrl, prefix });
       await relay.open();
       relays.push(relay);
-      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: run }), extensions: [relay] });
+      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: freshSchema() }), extensions: [relay] });
       servers.push(server);
       cleanups.push(async () => {
         await server.stop();
@@ -225,4 +209,4 @@ if (!databaseUrl || !redisUrl) {
       `unloaded: ${relays.map((r) => r.getStats().remoteClients)}`,
     );
   });
-}
+});

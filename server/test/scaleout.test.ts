@@ -5,42 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { HocuspocusProvider } from '@hocuspocus/provider';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { PostgresStore } from '../src/persistence/postgres-store.ts';
 import { RedisRelay } from '../src/scaleout/redis-relay.ts';
 import { canonicalJson, fingerprint, hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
+import { withScaleoutServices } from './scaleout-services.ts';
 
-const databaseUrl = process.env.TEST_DATABASE_URL;
-const redisUrl = process.env.TEST_REDIS_URL;
 
-if (!databaseUrl || !redisUrl) {
-  test('scale-out', { skip: 'not configured: set TEST_DATABASE_URL and TEST_REDIS_URL (source scripts/services.sh && ensure_redis && ensure_postgres)' }, () => {});
-} else {
-  const dbUrl = databaseUrl;
-  const rUrl = redisUrl;
-  const run = `scrawl_so${process.pid}_${randomBytes(3).toString('hex')}`;
-  const schemas: string[] = [];
-  const cleanups: (() => Promise<unknown> | void)[] = [];
-  after(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    const client = new pg.Client({ connectionString: dbUrl });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
-  const freshSchema = (name: string) => {
-    const schema = `${run}_${name}`;
-    schemas.push(schema);
-    return schema;
-  };
+withScaleoutServices('scale-out', 'so', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
 
   /** Reads what the store holds for `room` into a fresh doc. */
   const storedDoc = async (store: PostgresStore, room: string) => {
@@ -261,7 +239,7 @@ if (!databaseUrl || !redisUrl) {
       );
     }
   });
-}
+});
 
 /** Redis client ids of the connections named `name`. */
 async function connectionIds(admin: Redis, name: string): Promise<string[]> {
