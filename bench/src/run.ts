@@ -17,6 +17,7 @@ import { durability } from './scenarios/durability.ts';
 import { fanout } from './scenarios/fanout.ts';
 import { idle } from './scenarios/idle.ts';
 import { joinStorm } from './scenarios/join.ts';
+import { reconnectStorm } from './scenarios/reconnect.ts';
 import { restart } from './scenarios/restart.ts';
 import { stroke } from './scenarios/stroke.ts';
 import { board } from './scenarios/board.ts';
@@ -25,7 +26,7 @@ import { ScenarioSkipped, type Context, type Options, type Scenario, type Value 
 import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, type TargetName } from './servers.ts';
 import { fmt, median } from './stats.ts';
 
-const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, durability, stroke, xfanout, xcpu, board];
+const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, reconnectStorm, durability, stroke, xfanout, xcpu, board];
 const ALIASES: Record<string, string> = {
   cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability',
   paint: 'board', scaleout: 'xfanout',
@@ -114,8 +115,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 /**
- * The idle-memory scenario holds 2,000 client sockets in this process and 2,000 in the server (a child, which
- * inherits our limit). When the soft fd limit is too low but the hard one allows more, re-exec once under a
+ * The idle-memory and reconnect-storm scenarios hold 2,000 client sockets in this process and 2,000 in the server (a
+ * child, which inherits our limit). When the soft fd limit is too low but the hard one allows more, re-exec once under a
  * raised `ulimit -n`; when even the hard limit is too low, scale the scenario down and say so.
  */
 function ensureFdLimit(args: Args): void {
