@@ -7,8 +7,8 @@
  * (`agent: false`): that is what a load balancer's health check does, and it puts the server's accept queue, not just
  * its request handling, on the measured path.
  *
- * The same approach as PROBE_SCRIPT in server/test/hardening-clients.ts (the integration test's short variant). The
- * bench keeps its own copy because no bench file imports from server/test, and the bench must not depend on test code.
+ * The hardening tests (server/test/hardening-*.test.ts, the short variants of the storm scenarios) use this probe
+ * too, so both measure /healthz the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -66,11 +66,11 @@ export interface HealthProbe {
 }
 
 /**
- * Polls `http://127.0.0.1:${port}/healthz` from a child process, starting the next request `periodMs` after the last
- * one ended, for at most `maxMs` (the child ends itself then).
+ * Polls `${httpUrl}/healthz` (e.g. `http://127.0.0.1:1234`) from a child process, starting the next request `periodMs`
+ * after the last one ended, for at most `maxMs` (the child ends itself then).
  */
-export function startHealthProbe(port: number, periodMs = 10, maxMs = 10 * 60_000): HealthProbe {
-  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, `http://127.0.0.1:${port}/healthz`, String(periodMs), String(maxMs)], {
+export function startHealthProbe(httpUrl: string, periodMs = 10, maxMs = 10 * 60_000): HealthProbe {
+  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, `${httpUrl}/healthz`, String(periodMs), String(maxMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   running.add(child);

@@ -1,16 +1,16 @@
 /**
  * Helpers for the hardening suite (hardening-*.test.ts): a child-process server on its own temporary DATA_DIR, its
- * RSS, a /healthz probe that runs in its own process (so a busy test process does not inflate the latencies it
- * measures), and a raw sync client for both endpoints that is far cheaper than a provider when thousands are needed.
+ * RSS, the /healthz probe that runs in its own process (so a busy test process does not inflate the latencies it
+ * measures; shared with the benchmark), and a raw sync client for both endpoints that is far cheaper than a provider when thousands are needed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
+import { startHealthProbe, type HealthProbe, type HealthSample } from '../../bench/src/health-probe.ts';
 import { startChildServer, tempDir, waitFor, type ChildServer } from './harness.ts';
 
 /** A child-process server with its own DATA_DIR. */
@@ -49,74 +49,9 @@ export function rssBytes(pid: number): number {
 /** Mebibytes, one decimal, for reports. */
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-/** One /healthz sample. */
-export interface HealthSample {
-  /** ms since the probe started */
-  at: number;
-  /** HTTP status, 0 for a connection error or a timeout */
-  status: number;
-  latencyMs: number;
-  /** ms until the TCP connection was established (-1: never) */
-  connectMs: number;
-  /** wall-clock ms (Date.now()) when the request started, to line samples up with the test's own events */
-  startedAt: number;
-}
-
-/** A /healthz poller in its own process. */
-export interface HealthProbe {
-  samples: HealthSample[];
-  /** Stops the probe (by its PID) and returns every sample. */
-  stop(): Promise<HealthSample[]>;
-}
-
-// Each request on a fresh TCP connection, as a load balancer's health check does.
-const PROBE_SCRIPT = `
-const http = require('node:http');
-const [url, periodMs] = [process.argv[1], Number(process.argv[2])];
-const started = performance.now();
-const once = () => {
-  const t0 = performance.now();
-  let done = false;
-  let connectMs = -1;
-  const finish = (status) => {
-    if (done) return;
-    done = true;
-    process.stdout.write(JSON.stringify({ at: Math.round(t0 - started), status, latencyMs: +(performance.now() - t0).toFixed(2), connectMs, startedAt: Math.round(performance.timeOrigin + t0) }) + '\\n');
-    setTimeout(once, periodMs);
-  };
-  const req = http.get(url, { agent: false, timeout: 5000 }, (res) => { res.resume(); res.on('end', () => finish(res.statusCode)); });
-  req.on('socket', (socket) => socket.on('connect', () => (connectMs = +(performance.now() - t0).toFixed(2))));
-  req.on('timeout', () => { req.destroy(); finish(0); });
-  req.on('error', () => finish(0));
-};
-once();
-`;
-
-/** Polls `${httpUrl}/healthz` every `periodMs` from a separate process. */
-export function startHealthProbe(httpUrl: string, periodMs = 25): HealthProbe {
-  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, `${httpUrl}/healthz`, String(periodMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const samples: HealthSample[] = [];
-  let pending = '';
-  child.stdout.on('data', (chunk) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) if (line) samples.push(JSON.parse(line) as HealthSample);
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  // A failing test must not hang on its probe: the probe never keeps this process alive.
-  child.unref();
-  (child.stdout as unknown as { unref(): void }).unref();
-  return {
-    samples,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return samples;
-      process.kill(child.pid!, 'SIGTERM');
-      await exited;
-      return samples;
-    },
-  };
-}
+// The /healthz probe (its own process, a fresh TCP connection per request) is the benchmark's, so the tests and the
+// bench's longer reconnect variant measure the same way.
+export { startHealthProbe, type HealthProbe, type HealthSample };
 
 /** p50 / p99 / max of a list of numbers (empty: zeros). */
 export function percentiles(values: number[]): { p50: number; p99: number; max: number; n: number } {

@@ -208,7 +208,7 @@ async function storm(server: ServerProcess, target: Target, ctx: Context): Promi
     noteDisconnects(members.map((m) => m.client), target, ctx, 'before the restart');
 
     // 2. Restart with the probe running; offline edits while the server is down.
-    probe = startHealthProbe(server.port, PROBE_PERIOD_MS, STORM_TIMEOUT_MS + 60_000);
+    probe = startHealthProbe(`http://127.0.0.1:${server.port}`, PROBE_PERIOD_MS, STORM_TIMEOUT_MS + 60_000);
     await sleep(200); // a few samples of the old server, so a probe that failed to start shows up as no samples at all
     const sigtermAt = performance.now();
     await server.stop();
