@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
+import { MemoryStore } from '../src/persistence/memory-store.ts';
 import { closed, hocuspocusClient, startServer, synced, waitFor, yjsClient } from './harness.ts';
 
 test('the heartbeat drops a peer that stops answering pings, and keeps one that answers', async () => {
@@ -59,4 +60,64 @@ test('draining: /healthz never answers 200 and open sockets are closed with 1001
   if (health) assert.equal(health.status, 503);
   assert.equal((await closing).code, 1001);
   await stopping;
+});
+
+/** A memory store that records how many compactions overlap, and which rooms were compacted. */
+class WatchedStore extends MemoryStore {
+  running = 0;
+  mostAtOnce = 0;
+  readonly compacted: string[] = [];
+  override async compact(room: string): Promise<void> {
+    this.running += 1;
+    this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // a compaction takes a while
+      await super.compact(room);
+      this.compacted.push(room);
+    } finally {
+      this.running -= 1;
+    }
+  }
+}
+
+test('rooms that reach their compaction point together are compacted one after another', async () => {
+  const store = new WatchedStore();
+  const srv = await startServer({ store, compactAfterUpdates: 10 });
+  const rooms = Array.from({ length: 6 }, (_, i) => `together-${i}`);
+  const clients = rooms.map((room) => hocuspocusClient(srv.wsUrl, room));
+  try {
+    await Promise.all(clients.map((c) => synced(c)));
+    // Ten edits in every room in the same turns: all six reach the count at once.
+    for (let i = 0; i < 10; i++) for (const c of clients) c.document.getMap('m').set(`k${i}`, i);
+    await waitFor(() => rooms.every((room) => store.compacted.includes(room)), 5_000, () => `compacted: ${store.compacted}`);
+    assert.equal(store.mostAtOnce, 1, 'compactions overlapped');
+  } finally {
+    clients.forEach((c) => c.destroy());
+    await srv.stop();
+  }
+});
+
+test('a room still being edited is not compacted by Hocuspocus\'s periodic store, only once it goes quiet', async () => {
+  const store = new WatchedStore();
+  // Hocuspocus stores a changing document every maxDebounce (10 s here) however busy it is; that must not compact.
+  const srv = await startServer({ store, compactAfterUpdates: 10_000 });
+  const client = hocuspocusClient(srv.wsUrl, 'busy');
+  try {
+    await synced(client);
+    const document = srv.server.hocuspocus.documents.get('busy')!;
+    client.document.getMap('m').set('first', 1);
+    await waitFor(() => client.unsyncedChanges === 0);
+    // What the debounce does at maxDebounce, during an edit burst: the hook must leave the log alone.
+    client.document.getMap('m').set('second', 2);
+    await waitFor(() => client.unsyncedChanges === 0);
+    await srv.server.hocuspocus.storeDocumentHooks(document, { document, documentName: 'busy', instance: srv.server.hocuspocus } as never, true);
+    assert.deepEqual(store.compacted, [], 'a busy room was compacted');
+    // Quiet for longer than the busy window: the same hook compacts.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await srv.server.hocuspocus.storeDocumentHooks(document, { document, documentName: 'busy', instance: srv.server.hocuspocus } as never, true);
+    assert.deepEqual(store.compacted, ['busy']);
+  } finally {
+    client.destroy();
+    await srv.stop();
+  }
 });

@@ -27,6 +27,9 @@ export interface PersistenceOptions {
   compactAfterUpdates?: number;
 }
 
+/** A room with an append this recent is still being edited (Hocuspocus's store debounce is 2 s after the last change). */
+const BUSY_WITHIN_MS = 1_000;
+
 /** Origin of the updates applied while loading, so nothing treats them as new changes. */
 export const LOAD_ORIGIN = Symbol('scrawl-load');
 
@@ -54,7 +57,15 @@ export class PersistenceExtension implements Extension {
   private readonly compactAfterUpdates: number;
   /** Updates appended per loaded room since its last compaction. */
   private readonly appendsSinceCompaction = new Map<string, number>();
+  /** When each loaded room last had an update appended (performance.now()). */
+  private readonly lastAppendAt = new Map<string, number>();
   private readonly compacting = new Map<string, Promise<void>>();
+  /**
+   * Compactions run one after another. Rooms that got busy together reach their append count together, and 20
+   * compactions at once (each merging its log on the main thread) stalled the relay for ~100 ms; in a row, each
+   * merge gets a turn of its own.
+   */
+  private compactions: Promise<unknown> = Promise.resolve();
   private metrics: ScrawlMetrics | null = null;
   /** Appends not yet settled, per room. */
   private readonly writesInFlight = new Map<string, { count: number; waiters: (() => void)[] }>();
@@ -94,15 +105,22 @@ export class PersistenceExtension implements Extension {
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
     const write = this.append(documentName, payload);
     (connection.context as ConnectionContext).socket.acks.track(write);
+    this.lastAppendAt.set(documentName, performance.now());
     const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
     this.appendsSinceCompaction.set(documentName, count);
     if (count >= this.compactAfterUpdates) void this.compact(documentName);
   }
 
-  async onStoreDocument({ documentName }: onStoreDocumentPayload): Promise<void> {
+  async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
     // Hocuspocus unloads the room after this hook: let its writes land first.
     await this.writesSettled(documentName);
-    if ((this.appendsSinceCompaction.get(documentName) ?? 0) > 0) await this.compact(documentName);
+    if ((this.appendsSinceCompaction.get(documentName) ?? 0) === 0) return;
+    // Compact a room that went quiet or is being unloaded. Hocuspocus also calls this hook every `maxDebounce` while
+    // a room keeps changing, and rooms that got busy together then compact together: 20 busy rooms stalled the relay
+    // for ~200 ms every 10 s. A busy room's log is compacted by its length instead (compactAfterUpdates).
+    const busy = performance.now() - (this.lastAppendAt.get(documentName) ?? 0) < BUSY_WITHIN_MS;
+    if (busy && document.getConnectionsCount() > 0) return;
+    await this.compact(documentName);
   }
 
   /**
@@ -166,6 +184,7 @@ export class PersistenceExtension implements Extension {
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.appendsSinceCompaction.delete(documentName);
+    this.lastAppendAt.delete(documentName);
   }
 
   /** Compacts one room, at most once at a time per room; failures are logged and retried by a later trigger. */
@@ -174,8 +193,8 @@ export class PersistenceExtension implements Extension {
     if (running) return running;
     this.appendsSinceCompaction.set(room, 0);
     const done = this.metrics?.compactionSeconds.startTimer();
-    const task = this.store
-      .compact(room)
+    const task = this.compactions
+      .then(() => this.store.compact(room))
       .then(() => void done?.())
       .catch((error: unknown) => {
         // The log still holds every update; the next trigger tries again.
@@ -184,6 +203,7 @@ export class PersistenceExtension implements Extension {
       })
       .finally(() => this.compacting.delete(room));
     this.compacting.set(room, task);
+    this.compactions = task;
     return task;
   }
 }
