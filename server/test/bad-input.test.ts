@@ -2,33 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
-import { closed, hocuspocusClient, openRawSocket, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
+import { closed, openRawSocket, startServer, synced, waitFor, watchBystanders, yjsClient, type Bystanders, type TestServer } from './harness.ts';
 import { seededRandom } from './random.ts';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 let srv: TestServer;
 // Bystanders in another room: they must see no interruption while the attacks run.
-let bystanderA: ReturnType<typeof hocuspocusClient>;
-let bystanderB: ReturnType<typeof yjsClient>;
-const bystanderCloses: unknown[] = [];
+let bystanders: Bystanders;
 
 before(async () => {
   srv = await startServer({ maxMessageBytes: MAX_MESSAGE_BYTES });
-  bystanderA = hocuspocusClient(srv.wsUrl, 'bystanders');
-  bystanderB = yjsClient(srv.wsUrl, 'bystanders');
-  await Promise.all([synced(bystanderA), synced(bystanderB)]);
-  bystanderA.on('close', (e: unknown) => bystanderCloses.push(e));
-  bystanderB.on('connection-close', (e: unknown) => bystanderCloses.push(e));
+  bystanders = await watchBystanders(srv.wsUrl);
 });
 
 after(async () => {
   // The bystanders kept working throughout: one more round trip, no close seen, health still fine.
-  bystanderA.document.getMap('m').set('after', 'attacks');
-  await waitFor(() => bystanderB.doc.getMap('m').get('after') === 'attacks');
-  assert.deepEqual(bystanderCloses, []);
+  bystanders.hocuspocus.document.getMap('m').set('after', 'attacks');
+  await waitFor(() => bystanders.yjs.doc.getMap('m').get('after') === 'attacks');
+  assert.deepEqual(bystanders.closes, []);
   assert.equal((await fetch(`${srv.httpUrl}/healthz`)).status, 200);
-  bystanderA.destroy();
-  bystanderB.destroy();
+  bystanders.destroy();
   await srv.stop();
 });
 

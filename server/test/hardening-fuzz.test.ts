@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
-import { hocuspocusClient, synced, waitFor, yjsClient } from './harness.ts';
+import { waitFor, watchBystanders, type Bystanders } from './harness.ts';
 import {
   bytes,
   mib,
@@ -36,22 +36,15 @@ const RSS_GROWTH_BOUND_BYTES = 160 * 2 ** 20;
 const ACCEPTED_CLOSE_CODES = [4400, 1009];
 
 let child: HardeningChild;
-let bystanderA: ReturnType<typeof hocuspocusClient>;
-let bystanderB: ReturnType<typeof yjsClient>;
-const bystanderCloses: unknown[] = [];
+let bystanders: Bystanders;
 
 before(async () => {
   child = await startHardeningChild({ MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES) });
-  bystanderA = hocuspocusClient(child.wsUrl, 'bystanders');
-  bystanderB = yjsClient(child.wsUrl, 'bystanders');
-  await Promise.all([synced(bystanderA), synced(bystanderB)]);
-  bystanderA.on('close', (e: unknown) => bystanderCloses.push(e));
-  bystanderB.on('connection-close', (e: unknown) => bystanderCloses.push(e));
+  bystanders = await watchBystanders(child.wsUrl);
 });
 
 after(async () => {
-  bystanderA?.destroy();
-  bystanderB?.destroy();
+  bystanders?.destroy();
   await child.stop();
   child.removeDataDir();
 });
@@ -255,9 +248,9 @@ test(`fuzz: ${MALFORMED_FRAMES} malformed frames over /sync and /yjs/:room; the 
   let fuzzing = true;
   const roundTrips: number[] = [];
   const bystanderFailures: string[] = [];
-  const bystanders = (async () => {
+  const bystanderEdits = (async () => {
     for (let i = 0; fuzzing; i++) {
-      const [from, to] = i % 2 ? [bystanderA.document, bystanderB.doc] : [bystanderB.doc, bystanderA.document];
+      const [from, to] = i % 2 ? [bystanders.hocuspocus.document, bystanders.yjs.doc] : [bystanders.yjs.doc, bystanders.hocuspocus.document];
       const t0 = performance.now();
       from.getMap('m').set('tick', i);
       try {
@@ -274,7 +267,7 @@ test(`fuzz: ${MALFORMED_FRAMES} malformed frames over /sync and /yjs/:room; the 
   const stats = await runFuzz(child.wsUrl, next, MALFORMED_FRAMES, seed);
   const seconds = (performance.now() - t0) / 1000;
   fuzzing = false;
-  await bystanders;
+  await bystanderEdits;
   await sleep(2_000);
   clearInterval(rssTimer);
   const rssAfter = rssBytes(pid);
@@ -304,6 +297,6 @@ test(`fuzz: ${MALFORMED_FRAMES} malformed frames over /sync and /yjs/:room; the 
   // 160 MiB admits that and catches retention of >= 1.7 KiB per malformed frame or >= 45 KiB per connection.
   assert.ok(rssAfter - rssBefore < RSS_GROWTH_BOUND_BYTES, `seed ${seed}: RSS grew ${mib(rssAfter - rssBefore)}`);
   assert.deepEqual(bystanderFailures, []);
-  assert.deepEqual(bystanderCloses, [], 'a bystander connection closed');
+  assert.deepEqual(bystanders.closes, [], 'a bystander connection closed');
   assert.ok(rt.n > 10, 'bystanders exchanged too few edits');
 });

@@ -179,3 +179,31 @@ export function closed(ws: WebSocket, timeoutMs = 5_000): Promise<{ code: number
     });
   });
 }
+
+/** Two clients in another room, one per protocol, that record any close: they show an attack left other rooms alone. */
+export interface Bystanders {
+  hocuspocus: ReturnType<typeof hocuspocusClient>;
+  yjs: ReturnType<typeof yjsClient>;
+  /** Every close either of them saw (expected to stay empty). */
+  closes: unknown[];
+  destroy(): void;
+}
+
+/** Connects {@link Bystanders} to room `room` on `wsUrl` and waits until both are synced. */
+export async function watchBystanders(wsUrl: string, room = 'bystanders'): Promise<Bystanders> {
+  const hocuspocus = hocuspocusClient(wsUrl, room);
+  const yjs = yjsClient(wsUrl, room);
+  await Promise.all([synced(hocuspocus), synced(yjs)]);
+  const closes: unknown[] = [];
+  hocuspocus.on('close', (e: unknown) => closes.push(e));
+  yjs.on('connection-close', (e: unknown) => closes.push(e));
+  return {
+    hocuspocus,
+    yjs,
+    closes,
+    destroy: () => {
+      hocuspocus.destroy();
+      yjs.destroy();
+    },
+  };
+}

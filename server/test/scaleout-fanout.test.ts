@@ -13,10 +13,8 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import type WebSocket from 'ws';
 import * as Y from 'yjs';
-import { PostgresStore } from '../src/persistence/postgres-store.ts';
-import { RedisRelay } from '../src/scaleout/redis-relay.ts';
-import { openRawSocket, startServer, waitFor, type TestServer } from './harness.ts';
-import { withScaleoutServices } from './scaleout-services.ts';
+import { openRawSocket, waitFor, type TestServer } from './harness.ts';
+import { startRelayedServers, withScaleoutServices } from './scaleout-services.ts';
 
 
 /** Send times carried by an update, read without applying it (as the benchmark's readers do). */
@@ -86,21 +84,12 @@ class StampWriter {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-withScaleoutServices('scale-out fan-out', 'sf', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
+withScaleoutServices('scale-out fan-out', 'sf', (services) => {
+  const { run, schema: freshSchema, cleanups } = services;
 
-  const servers: TestServer[] = [];
+  let servers: TestServer[] = [];
   const instances = async () => {
-    if (servers.length > 0) return servers;
-    for (let i = 0; i < 2; i++) {
-      const relay = new RedisRelay({ url: rUrl, prefix: run });
-      await relay.open();
-      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: freshSchema() }), extensions: [relay] });
-      servers.push(server);
-      cleanups.push(async () => {
-        await server.stop();
-        await relay.close();
-      });
-    }
+    if (servers.length === 0) ({ servers } = await startRelayedServers(services, 2, run, freshSchema()));
     return servers;
   };
 

@@ -15,10 +15,8 @@ import { Redis } from 'ioredis';
 import * as decoding from 'lib0/decoding';
 import type { Awareness } from 'y-protocols/awareness';
 import type { WebsocketProvider } from 'y-websocket';
-import { PostgresStore } from '../src/persistence/postgres-store.ts';
-import { RedisRelay } from '../src/scaleout/redis-relay.ts';
-import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
-import { withScaleoutServices } from './scaleout-services.ts';
+import { hocuspocusClient, synced, waitFor, yjsClient } from './harness.ts';
+import { startRelayedServers, withScaleoutServices } from './scaleout-services.ts';
 
 
 /** Well under the 30 s awareness timeout; the relay's default heartbeat (1 s, dead after 3 silent beats) needs 1-3 s. */
@@ -35,7 +33,8 @@ const idOf = (client: Client): number => awarenessOf(client).clientID;
 /** Whether `observer` shows `other`'s cursor. */
 const sees = (observer: Client, other: Client) => awarenessOf(observer).getStates().get(idOf(other))?.cursor !== undefined;
 
-withScaleoutServices('scale-out presence', 'sp', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
+withScaleoutServices('scale-out presence', 'sp', (services) => {
+  const { dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups } = services;
 
   /** A Scrawl instance as a child process (scaleout-instance.ts), on this run's schema and channel prefix. */
   const startInstance = async (prefix: string) => {
@@ -177,19 +176,7 @@ withScaleoutServices('scale-out presence', 'sp', ({ dbUrl, redisUrl: rUrl, run, 
 
   test('scale-out presence: the relay forgets whose client is whose when the client leaves or the room unloads', async () => {
     const prefix = `${run}-book`;
-    const relays: RedisRelay[] = [];
-    const servers: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const relay = new RedisRelay({ url: rUrl, prefix });
-      await relay.open();
-      relays.push(relay);
-      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema: freshSchema() }), extensions: [relay] });
-      servers.push(server);
-      cleanups.push(async () => {
-        await server.stop();
-        await relay.close();
-      });
-    }
+    const { servers, relays } = await startRelayedServers(services, 2, prefix, freshSchema());
     const a = await cursorClient('yjs', servers[0].wsUrl, 'book');
     const stay = await cursorClient('sync', servers[1].wsUrl, 'book');
     const leave = await cursorClient('yjs', servers[1].wsUrl, 'book');

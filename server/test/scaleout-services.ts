@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import pg from 'pg';
+import { PostgresStore } from '../src/persistence/postgres-store.ts';
+import { RedisRelay } from '../src/scaleout/redis-relay.ts';
+import { startServer, type TestServer } from './harness.ts';
 
 /** The services and this run's names, handed to a file's tests by {@link withScaleoutServices}. */
 export interface ScaleoutServices {
@@ -46,4 +49,30 @@ export function withScaleoutServices(suite: string, tag: string, define: (servic
     return named;
   };
   define({ dbUrl, redisUrl, run, schema, cleanups });
+}
+
+/**
+ * `count` in-process servers on one PostgreSQL `schema`, each relaying through its own RedisRelay on `prefix`; they
+ * stop (and their relays close) with the file's cleanups.
+ */
+export async function startRelayedServers(
+  services: ScaleoutServices,
+  count: number,
+  prefix: string,
+  schema: string,
+): Promise<{ servers: TestServer[]; relays: RedisRelay[] }> {
+  const servers: TestServer[] = [];
+  const relays: RedisRelay[] = [];
+  for (let i = 0; i < count; i++) {
+    const relay = new RedisRelay({ url: services.redisUrl, prefix });
+    await relay.open();
+    relays.push(relay);
+    const server = await startServer({ store: new PostgresStore({ connectionString: services.dbUrl, schema }), extensions: [relay] });
+    servers.push(server);
+    services.cleanups.push(async () => {
+      await server.stop();
+      await relay.close();
+    });
+  }
+  return { servers, relays };
 }

@@ -13,12 +13,12 @@ import { Redis } from 'ioredis';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { PostgresStore } from '../src/persistence/postgres-store.ts';
-import { RedisRelay } from '../src/scaleout/redis-relay.ts';
-import { canonicalJson, fingerprint, hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
-import { withScaleoutServices } from './scaleout-services.ts';
+import { canonicalJson, fingerprint, hocuspocusClient, synced, waitFor, yjsClient } from './harness.ts';
+import { startRelayedServers, withScaleoutServices } from './scaleout-services.ts';
 
 
-withScaleoutServices('scale-out', 'so', ({ dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups }) => {
+withScaleoutServices('scale-out', 'so', (services) => {
+  const { dbUrl, redisUrl: rUrl, run, schema: freshSchema, cleanups } = services;
 
   /** Reads what the store holds for `room` into a fresh doc. */
   const storedDoc = async (store: PostgresStore, room: string) => {
@@ -40,18 +40,7 @@ withScaleoutServices('scale-out', 'so', ({ dbUrl, redisUrl: rUrl, run, schema: f
     await monitor.psubscribe(`${prefix}:*`);
     monitor.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer) => published.push(channel.toString()));
 
-    const servers: TestServer[] = [];
-    for (let i = 0; i < 3; i++) {
-      const relay = new RedisRelay({ url: rUrl, prefix });
-      await relay.open();
-      const instanceStore = new PostgresStore({ connectionString: dbUrl, schema });
-      const server = await startServer({ store: instanceStore, extensions: [relay] });
-      servers.push(server);
-      cleanups.push(async () => {
-        await server.stop();
-        await relay.close();
-      });
-    }
+    const { servers } = await startRelayedServers(services, 3, prefix, schema);
     const a = yjsClient(servers[0].wsUrl, 'relay');
     const b = hocuspocusClient(servers[1].wsUrl, 'relay');
     const c = yjsClient(servers[2].wsUrl, 'relay');
@@ -89,19 +78,7 @@ withScaleoutServices('scale-out', 'so', ({ dbUrl, redisUrl: rUrl, run, schema: f
   test('scale-out: an instance that lost its Redis connection catches up on what it missed once reconnected', async () => {
     const schema = freshSchema('resync');
     const prefix = `${run}-resync`;
-    const relays: RedisRelay[] = [];
-    const servers: TestServer[] = [];
-    for (let i = 0; i < 2; i++) {
-      const relay = new RedisRelay({ url: rUrl, prefix });
-      await relay.open();
-      relays.push(relay);
-      const server = await startServer({ store: new PostgresStore({ connectionString: dbUrl, schema }), extensions: [relay] });
-      servers.push(server);
-      cleanups.push(async () => {
-        await server.stop();
-        await relay.close();
-      });
-    }
+    const { servers, relays } = await startRelayedServers(services, 2, prefix, schema);
     const a = hocuspocusClient(servers[0].wsUrl, 'resync');
     const b = yjsClient(servers[1].wsUrl, 'resync');
     cleanups.push(() => [a, b].forEach((p) => p.destroy()));

@@ -33,6 +33,28 @@ function noteLogs(instances: ServerProcess[], target: Target, ctx: Context, phas
   if (lines.length > 0) ctx.note(target, `${phase}: ${lines.length} server log line(s), e.g.:\n      ${lines.slice(0, 3).join('\n      ')}`);
 }
 
+/** Runs `measure` on 1 instance, then on 3 fresh ones, noting what the instances logged in each phase. */
+async function onOneAndThree<T>(
+  scenario: string,
+  target: Target,
+  ctx: Context,
+  measure: (instances: ServerProcess[], phase: string) => Promise<T>,
+): Promise<{ one: T; three: T }> {
+  const phaseOn = (count: number) => {
+    const phase = `${scenario}, ${count} instance${count === 1 ? '' : 's'}`;
+    return withInstances(count, async (instances) => {
+      try {
+        return await measure(instances, phase);
+      } finally {
+        noteLogs(instances, target, ctx, phase);
+      }
+    });
+  };
+  const one = await phaseOn(1);
+  const three = await phaseOn(3);
+  return { one, three };
+}
+
 interface FanoutResult {
   a: number[];
   bc: number[];
@@ -104,20 +126,7 @@ export const xfanout: Scenario = {
   ],
   async run(target, ctx) {
     await requireServices();
-    const one = await withInstances(1, async (instances) => {
-      try {
-        return await fanoutOn(instances, target, ctx, 'xfanout, 1 instance');
-      } finally {
-        noteLogs(instances, target, ctx, 'xfanout, 1 instance');
-      }
-    });
-    const three = await withInstances(3, async (instances) => {
-      try {
-        return await fanoutOn(instances, target, ctx, 'xfanout, 3 instances');
-      } finally {
-        noteLogs(instances, target, ctx, 'xfanout, 3 instances');
-      }
-    });
+    const { one, three } = await onOneAndThree('xfanout', target, ctx, (instances, phase) => fanoutOn(instances, target, ctx, phase));
     const result: Record<string, Value> = {
       one50: percentile(one.a, 50),
       one99: percentile(one.a, 99),
@@ -206,20 +215,7 @@ export const xcpu: Scenario = {
   ],
   async run(target, ctx) {
     await requireServices();
-    const one = await withInstances(1, async (instances) => {
-      try {
-        return await relayOn(instances, target, ctx, 'xcpu, 1 instance');
-      } finally {
-        noteLogs(instances, target, ctx, 'xcpu, 1 instance');
-      }
-    });
-    const three = await withInstances(3, async (instances) => {
-      try {
-        return await relayOn(instances, target, ctx, 'xcpu, 3 instances');
-      } finally {
-        noteLogs(instances, target, ctx, 'xcpu, 3 instances');
-      }
-    });
+    const { one, three } = await onOneAndThree('xcpu', target, ctx, (instances, phase) => relayOn(instances, target, ctx, phase));
     const result: Record<string, Value> = {
       oneUs: one.usPerMsg,
       threeUs: three.usPerMsg,

@@ -27,7 +27,10 @@ export interface PersistenceOptions {
   compactAfterUpdates?: number;
 }
 
-/** A room with an append this recent is still being edited (Hocuspocus's store debounce is 2 s after the last change). */
+/**
+ * A room changed this recently (Hocuspocus's `lastChangeTime`) is still being edited; Hocuspocus's store debounce
+ * fires 2 s after the last change.
+ */
 const BUSY_WITHIN_MS = 1_000;
 
 /** Origin of the updates applied while loading, so nothing treats them as new changes. */
@@ -57,8 +60,6 @@ export class PersistenceExtension implements Extension {
   private readonly compactAfterUpdates: number;
   /** Updates appended per loaded room since its last compaction. */
   private readonly appendsSinceCompaction = new Map<string, number>();
-  /** When each loaded room last had an update appended (performance.now()). */
-  private readonly lastAppendAt = new Map<string, number>();
   private readonly compacting = new Map<string, Promise<void>>();
   /**
    * Compactions run one after another. Rooms that got busy together reach their append count together, and 20
@@ -105,7 +106,6 @@ export class PersistenceExtension implements Extension {
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
     const write = this.append(documentName, payload);
     (connection.context as ConnectionContext).socket.acks.track(write);
-    this.lastAppendAt.set(documentName, performance.now());
     const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
     this.appendsSinceCompaction.set(documentName, count);
     if (count >= this.compactAfterUpdates) void this.compact(documentName);
@@ -118,7 +118,7 @@ export class PersistenceExtension implements Extension {
     // Compact a room that went quiet or is being unloaded. Hocuspocus also calls this hook every `maxDebounce` while
     // a room keeps changing, and rooms that got busy together then compact together: 20 busy rooms stalled the relay
     // for ~200 ms every 10 s. A busy room's log is compacted by its length instead (compactAfterUpdates).
-    const busy = performance.now() - (this.lastAppendAt.get(documentName) ?? 0) < BUSY_WITHIN_MS;
+    const busy = Date.now() - document.lastChangeTime < BUSY_WITHIN_MS;
     if (busy && document.getConnectionsCount() > 0) return;
     await this.compact(documentName);
   }
@@ -184,7 +184,6 @@ export class PersistenceExtension implements Extension {
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     this.appendsSinceCompaction.delete(documentName);
-    this.lastAppendAt.delete(documentName);
   }
 
   /** Compacts one room, at most once at a time per room; failures are logged and retried by a later trigger. */
