@@ -9,8 +9,9 @@ import type * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates, withoutUpdateEvents } from './merge.ts';
+import { deferLoad } from './deferred-load.ts';
 import { SyncType } from '../sync/frames.ts';
-import { seedFullState } from '../sync/hocuspocus-patches.ts';
+import { forgetCachedAnswers, seedFullState } from '../sync/hocuspocus-patches.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 
@@ -44,7 +45,8 @@ const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[
 
 /**
  * Hocuspocus extension that keeps rooms in a {@link DocStore}:
- * - load: the stored snapshot and log are applied before the first client syncs, so the first sync holds the state;
+ * - load: the stored snapshot and log are read before the first client syncs, so the first sync holds the state; a
+ *   single snapshot is sent to empty joiners as stored and applied to the document after (deferred-load.ts);
  * - append: every update from a client is appended from `beforeSync`; the update is applied and relayed at once,
  *   and its SyncStatus acknowledgement is held by the client's socket until the append is durable, so an acknowledged
  *   update is always stored. The same path serves both endpoints, since y-websocket clients go through Hocuspocus's
@@ -87,12 +89,19 @@ export class PersistenceExtension implements Extension {
     // A room unloaded with writes still in flight and loaded again at once must not miss them.
     await this.writesSettled(documentName);
     const updates = await this.store.load(documentName);
-    const rejected = withoutUpdateEvents(document, () => applyStoredUpdates(document, updates, LOAD_ORIGIN));
-    if (rejected > 0) {
+    const apply = () => {
+      const rejected = withoutUpdateEvents(document, () => applyStoredUpdates(document, updates, LOAD_ORIGIN));
+      if (rejected === 0) return;
       this.log.error({ room: documentName, rejected }, 'stored updates could not be applied and were skipped');
-    } else if (updates.length === 1) {
-      // A compacted room is one snapshot: exactly the state new clients need, already encoded.
+      forgetCachedAnswers(document);
+    };
+    if (updates.length === 1) {
+      // A compacted room is one snapshot: exactly the state new clients need, already encoded. They are answered with
+      // it while the (much slower) apply waits until their answers have left (see deferred-load.ts).
       seedFullState(document, updates[0]);
+      deferLoad(document, apply);
+    } else {
+      apply();
     }
     this.appendsSinceCompaction.set(documentName, updates.length > 1 ? updates.length - 1 : 0);
     this.log.debug({ room: documentName, entries: updates.length, ms: performance.now() - started }, 'room loaded');

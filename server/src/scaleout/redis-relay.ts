@@ -41,6 +41,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
 import { silentLogger, type Logger } from '../log.ts';
 
 /** Options of {@link RedisRelay}. */
@@ -269,8 +270,12 @@ export class RedisRelay implements Extension {
     });
     if (this.sub.status === 'ready') await subscribed;
     // The store was read before the subscription started: updates relayed in between, and updates of an instance
-    // that died after storing but before relaying, are exchanged now as state-vector diffs.
-    this.publish(this.roomChannel(documentName), Kind.syncRequest, documentName, Y.encodeStateVector(document));
+    // that died after storing but before relaying, are exchanged now as state-vector diffs, once the document holds
+    // its stored state (a room loaded from a snapshot may answer its first joiners before applying it).
+    afterLoad(document, () => {
+      if (this.documents.get(documentName) !== document) return;
+      this.publish(this.roomChannel(documentName), Kind.syncRequest, documentName, Y.encodeStateVector(document));
+    });
   }
 
   async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
@@ -467,6 +472,8 @@ export class RedisRelay implements Extension {
     this.stats.receivedMessages += 1;
     this.stats.receivedBytes += data.byteLength;
     try {
+      // Everything but awareness reads or changes the content, which a room just loaded may not hold yet.
+      if (kind !== Kind.awareness) finishLoad(document);
       switch (kind) {
         case Kind.update:
           Y.applyUpdate(document, payload, REDIS_ORIGIN);
@@ -512,6 +519,7 @@ export class RedisRelay implements Extension {
     this.stats.resyncs += 1;
     this.log.info({ rooms: this.documents.size }, 'redis reconnected: resyncing rooms');
     for (const [room, document] of this.documents) {
+      finishLoad(document);
       this.publish(this.roomChannel(room), Kind.syncRequest, room, Y.encodeStateVector(document));
     }
   }

@@ -76,18 +76,22 @@ export class ClientSocket {
     return this.ws.readyState;
   }
 
-  /** Sends one Hocuspocus frame to the client, translated for its endpoint. */
-  send(frame: Uint8Array): void {
+  /**
+   * Sends one Hocuspocus frame to the client, translated for its endpoint. `onSent`, if given, is called once the frame
+   * has been handed to the kernel, or at once when the socket is no longer open; meant for sync and awareness frames
+   * (other frames ignore it).
+   */
+  send(frame: Uint8Array, onSent?: () => void): void {
     if (this.endpoint === 'sync') {
       if (isSyncStatus(frame)) this.acks.whenStored(() => this.transmit(frame));
-      else this.transmit(frame);
+      else this.transmit(frame, onSent);
       return;
     }
     const type = frame[this.prefixLength];
     switch (type) {
       case MessageType.sync:
       case MessageType.awareness:
-        this.transmit(frame.subarray(this.prefixLength));
+        this.transmit(frame.subarray(this.prefixLength), onSent);
         return;
       case MessageType.syncReply: {
         // Same payload as a sync message; y-websocket knows only type 0.
@@ -112,10 +116,18 @@ export class ClientSocket {
     }
   }
 
-  /** Sends raw bytes (already in this endpoint's framing), counting them, and drops a client that stopped reading. */
-  transmit(bytes: Uint8Array): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(bytes);
+  /**
+   * Sends raw bytes (already in this endpoint's framing), counting them, and drops a client that stopped reading.
+   * `onSent` as for {@link send}.
+   */
+  transmit(bytes: Uint8Array, onSent?: () => void): void {
+    if (this.ws.readyState !== this.ws.OPEN) {
+      onSent?.();
+      return;
+    }
+    // The callback only when asked for: ws does extra bookkeeping per send that has one.
+    if (onSent) this.ws.send(bytes, () => onSent());
+    else this.ws.send(bytes);
     const traffic = this.metrics?.traffic[this.endpoint];
     if (traffic) {
       traffic.messagesOut += 1;

@@ -11,6 +11,9 @@
  *    (the framed step 2) is cached per document, address and state vector until the document next changes, so 150
  *    clients joining a 4 MB room cost one encoding, and a reconnect storm of clients holding the same state costs one
  *    diff. Hooks still run (`beforeSync`), and the server's own step 1 still goes out first, as upstream sends it.
+ *    A room loaded from one snapshot whose apply is still deferred (persistence/deferred-load.ts) answers an empty
+ *    state vector with the stored bytes and sends its own step 1 once the apply is done; every other message first
+ *    completes the apply.
  *
  * `server/test/hocuspocus-patches.test.ts` pins the upstream source this was written against: when the package
  * changes, that test fails and this module must be re-checked.
@@ -20,6 +23,8 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
+import { afterLoad, finishLoad, isLoadDeferred } from '../persistence/deferred-load.ts';
+import { ClientSocket } from './client-socket.ts';
 import { MessageType, SyncType } from './frames.ts';
 
 /** The upstream version these patches were written against. */
@@ -58,7 +63,14 @@ export function seedFullState(document: Document, update: Uint8Array): void {
   knownFullState.set(document, update);
 }
 
+/** Drops every cached answer of `document` (its state changed without an 'update' event, e.g. a failed load). */
+export function forgetCachedAnswers(document: Document): void {
+  answerCache.get(document)?.clear();
+  knownFullState.delete(document);
+}
+
 const isEmptyStateVector = (stateVector: Uint8Array) => stateVector.byteLength === 1 && stateVector[0] === 0;
+const EMPTY_STATE_VECTOR = new Uint8Array([0]);
 
 /** The framed sync step 2 answering `stateVector` for `address`, encoded once per document state (exported for tests). */
 export function syncStep2For(document: Document, address: string, stateVector: Uint8Array): Uint8Array {
@@ -77,6 +89,27 @@ export function syncStep2For(document: Document, address: string, stateVector: U
     answers.set(key, frame);
   }
   return frame;
+}
+
+/**
+ * Answers a joiner with an empty state vector while `document`'s stored snapshot is not applied yet (see
+ * deferred-load.ts): its step 2 is the stored snapshot as is. The apply runs once that answer has been handed to the
+ * kernel (a 4 MB answer takes several turns to write, and a 250 ms apply in between would hold the rest back), and
+ * the server's own step 1 (which carries the document's state vector) follows the apply.
+ */
+function answerBeforeLoad(document: Document, connection: Connection): void {
+  const address = connection.messageAddress;
+  const step2 = syncStep2For(document, address, EMPTY_STATE_VECTOR);
+  const applyWhenSent = () => setImmediate(() => finishLoad(document));
+  const socket = connection.webSocket;
+  if (socket instanceof ClientSocket) socket.send(step2, applyWhenSent);
+  else {
+    connection.send(step2);
+    applyWhenSent();
+  }
+  afterLoad(document, () => {
+    connection.send(new OutgoingMessage(address).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array());
+  });
 }
 
 type Apply = (this: MessageReceiver, document: Document, connection?: Connection, reply?: (m: Uint8Array) => void) => Promise<void>;
@@ -108,6 +141,11 @@ export function installHocuspocusPatches(): void {
       if (type === MessageType.sync && decoding.readVarUint(decoder) === SyncType.step1) {
         const stateVector = decoding.readVarUint8Array(decoder);
         await connection.callbacks.beforeSync(connection, { type: SyncType.step1, payload: stateVector });
+        if (isLoadDeferred(document) && isEmptyStateVector(stateVector) && knownFullState.has(document)) {
+          answerBeforeLoad(document, connection);
+          return;
+        }
+        finishLoad(document);
         const address = connection.messageAddress;
         connection.send(new OutgoingMessage(address).createSyncMessage().writeFirstSyncStepFor(document).toUint8Array());
         connection.send(syncStep2For(document, address, stateVector));
@@ -115,6 +153,8 @@ export function installHocuspocusPatches(): void {
       }
       decoder.pos = start;
     }
+    // Every other message may read or change the document's content.
+    finishLoad(document);
     return upstreamApply.call(this, document, connection, reply);
   };
 }

@@ -1,4 +1,5 @@
 import { Hocuspocus, type Document, type Extension } from '@hocuspocus/server';
+import { finishLoad } from '../persistence/deferred-load.ts';
 import { installHocuspocusPatches } from './hocuspocus-patches.ts';
 import type { Limits } from './limits.ts';
 
@@ -46,6 +47,8 @@ export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
 export async function withRoomDocument<T>(hocuspocus: Hocuspocus, room: string, task: (doc: Document) => T | Promise<T>): Promise<T> {
   const connection = await hocuspocus.openDirectConnection(room, {});
   try {
+    // The task reads or changes the content: a room just loaded from its snapshot must hold it first.
+    finishLoad(connection.document!);
     return await task(connection.document!);
   } finally {
     await connection.disconnect();
