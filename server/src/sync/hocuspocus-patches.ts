@@ -92,15 +92,27 @@ export function syncStep2For(document: Document, address: string, stateVector: U
 }
 
 /**
+ * How long a deferred apply waits after the answer has left. Nothing needs the applied document until a client sends
+ * something (which applies it at once), and the apply is heavy: decoding a 4.3 MB board allocates enough to keep V8's
+ * GC threads busy, and on a small machine that slowed the joiner, receiving the same bytes, by 20-40 ms.
+ */
+const APPLY_AFTER_SENT_MS = 250;
+
+/**
  * Answers a joiner with an empty state vector while `document`'s stored snapshot is not applied yet (see
- * deferred-load.ts): its step 2 is the stored snapshot as is. The apply runs once that answer has been handed to the
- * kernel (a 4 MB answer takes several turns to write, and a 250 ms apply in between would hold the rest back), and
- * the server's own step 1 (which carries the document's state vector) follows the apply.
+ * deferred-load.ts): its step 2 is the stored snapshot as is. The apply runs a moment after that answer has been
+ * handed to the kernel (a 4 MB answer takes several turns to write, and an apply in between would hold the rest back),
+ * and the server's own step 1 (which carries the document's state vector) follows the apply.
  */
 function answerBeforeLoad(document: Document, connection: Connection): void {
   const address = connection.messageAddress;
   const step2 = syncStep2For(document, address, EMPTY_STATE_VECTOR);
-  const applyWhenSent = () => setImmediate(() => finishLoad(document));
+  const applyWhenSent = () => {
+    setTimeout(() => {
+      // A room whose clients all left meanwhile was unloaded: nothing to apply to.
+      if (!document.isDestroyed) finishLoad(document);
+    }, APPLY_AFTER_SENT_MS).unref();
+  };
   const socket = connection.webSocket;
   if (socket instanceof ClientSocket) socket.send(step2, applyWhenSent);
   else {
