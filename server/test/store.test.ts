@@ -71,6 +71,35 @@ test('large compactions run on a worker thread and give the same state as mergin
   assert.deepEqual(updates.length, 301, 'the inputs were not consumed');
 });
 
+test('small compactions are merged in slices: the same state as merging at once, damaged entries skipped, the loop let through', async () => {
+  const { mergeInSlices, mergeStoredUpdates } = await import('../src/persistence/merge.ts');
+  const Y = await import('yjs');
+  const writers = [new Y.Doc(), new Y.Doc()];
+  const updates: Uint8Array[] = [];
+  for (const writer of writers) writer.on('update', (u: Uint8Array) => updates.push(u));
+  // Two writers overwriting their keys, as dragged shapes do: many small updates, mostly deleted content.
+  for (let i = 0; i < 3_000; i++) writers[i % 2].getMap('m').set(`w${i % 2}`, { x: i, text: 'drag '.repeat(20) });
+  updates.splice(1_000, 0, Uint8Array.from([1, 2, 3, 255, 255]));
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  const sliced = await mergeInSlices(updates);
+  counting = false;
+  const atOnce = mergeStoredUpdates(updates);
+  assert.equal(sliced.rejected, 1, 'the damaged entry is skipped and counted');
+  assert.deepEqual(sliced.snapshot, atOnce.snapshot, 'byte-equal to merging in one go');
+  const merged = new Y.Doc();
+  Y.applyUpdate(merged, sliced.snapshot);
+  assert.deepEqual(merged.getMap('m').get('w1'), { x: 2_999, text: 'drag '.repeat(20) });
+  assert.ok(turns > 1, `the event loop ran between slices (${turns} turns)`);
+  const empty = await mergeInSlices([]);
+  assert.equal(empty.rejected, 0);
+});
+
 test('withoutUpdateEvents: the apply is silent, and the listeners are back afterwards, even after a throw', async () => {
   const { withoutUpdateEvents } = await import('../src/persistence/merge.ts');
   const Y = await import('yjs');
