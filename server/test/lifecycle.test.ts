@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
+import * as Y from 'yjs';
 import { MemoryStore } from '../src/persistence/memory-store.ts';
 import { closed, hocuspocusClient, startServer, synced, waitFor, yjsClient } from './harness.ts';
 
@@ -62,18 +63,31 @@ test('draining: /healthz never answers 200 and open sockets are closed with 1001
   await stopping;
 });
 
-/** A memory store that records how many compactions overlap, and which rooms were compacted. */
+/** A memory store that records how many compactions overlap, and which rooms were compacted, and how. */
 class WatchedStore extends MemoryStore {
   running = 0;
   mostAtOnce = 0;
   readonly compacted: string[] = [];
-  override async compact(room: string): Promise<void> {
+  readonly how: { room: string; method: 'live' | 'merge' }[] = [];
+  override compact(room: string): Promise<void> {
+    return this.watch(room, 'merge', () => super.compact(room));
+  }
+  override compactTo(room: string, state: Uint8Array): Promise<boolean> {
+    return this.watch(room, 'live', () => super.compactTo(room, state));
+  }
+  private async watch<T>(room: string, method: 'live' | 'merge', compaction: () => Promise<T>): Promise<T> {
     this.running += 1;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 5)); // a compaction takes a while
-      await super.compact(room);
-      this.compacted.push(room);
+      // Started at once (compactTo reads the log's position when called), then made to take a while.
+      const result = compaction();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const done = await result;
+      if (done !== false) {
+        this.compacted.push(room);
+        this.how.push({ room, method });
+      }
+      return done;
     } finally {
       this.running -= 1;
     }
@@ -116,6 +130,68 @@ test('a room still being edited is not compacted by Hocuspocus\'s periodic store
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await srv.server.hocuspocus.storeDocumentHooks(document, { document, documentName: 'busy', instance: srv.server.hocuspocus } as never, true);
     assert.deepEqual(store.compacted, ['busy']);
+  } finally {
+    client.destroy();
+    await srv.stop();
+  }
+});
+
+test('a small busy room is compacted from its live document, a large one by merging; both keep every edit', async () => {
+  const store = new WatchedStore();
+  const srv = await startServer({ store, compactAfterUpdates: 50 });
+  const small = hocuspocusClient(srv.wsUrl, 'small-room');
+  const large = hocuspocusClient(srv.wsUrl, 'large-room');
+  try {
+    await Promise.all([synced(small), synced(large)]);
+    // Over the live-compaction bound (256 KiB of state): the store merges on its worker thread instead.
+    large.document.getMap('m').set('bulk', 'x'.repeat(300_000));
+    for (let i = 0; i < 120; i++) {
+      // Two values dragged around, as shapes are: mostly overwritten content.
+      small.document.getMap('m').set(`w${i % 2}`, i);
+      large.document.getMap('m').set(`w${i % 2}`, i);
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(() => small.unsyncedChanges === 0 && large.unsyncedChanges === 0);
+    await waitFor(() => store.how.some((c) => c.room === 'large-room') && store.how.filter((c) => c.room === 'small-room').length >= 2, 5_000, () => JSON.stringify(store.how));
+    assert.ok(store.how.filter((c) => c.room === 'small-room').every((c) => c.method === 'live'), JSON.stringify(store.how));
+    assert.ok(store.how.filter((c) => c.room === 'large-room').every((c) => c.method === 'merge'), JSON.stringify(store.how));
+    const loaded = async (room: string) => {
+      const doc = new Y.Doc();
+      for (const update of await store.load(room)) Y.applyUpdate(doc, update);
+      return doc.getMap('m').toJSON();
+    };
+    assert.deepEqual(await loaded('small-room'), small.document.getMap('m').toJSON());
+    assert.deepEqual(await loaded('large-room'), large.document.getMap('m').toJSON());
+    assert.ok((await store.stats('small-room')).logEntries < 50, 'the log was cut');
+  } finally {
+    small.destroy();
+    large.destroy();
+    await srv.stop();
+  }
+});
+
+test('a compaction while an update is between its append and its apply merges the store instead of using the live document', async () => {
+  const store = new WatchedStore();
+  // Runs after the persistence extension's append (lower priority) and holds the update back from being applied.
+  const holdBack = {
+    priority: 10,
+    async beforeSync({ type }: { type: number }) {
+      if (type === 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+  };
+  // Every append triggers a compaction, which therefore runs while that update is still held back.
+  const srv = await startServer({ store, compactAfterUpdates: 1, extensions: [holdBack] });
+  const client = hocuspocusClient(srv.wsUrl, 'held-back');
+  try {
+    await synced(client);
+    for (let i = 0; i < 3; i++) {
+      client.document.getMap('m').set(`k${i}`, i);
+      await waitFor(() => client.unsyncedChanges === 0);
+      const doc = new Y.Doc();
+      for (const update of await store.load('held-back')) Y.applyUpdate(doc, update);
+      assert.equal(doc.getMap('m').get(`k${i}`), i, `acknowledged update ${i} is stored`);
+    }
+    assert.ok(store.how.length >= 3 && store.how.every((c) => c.method === 'merge'), JSON.stringify(store.how));
   } finally {
     client.destroy();
     await srv.stop();

@@ -13,6 +13,8 @@ import { canonicalJson } from './harness.ts';
 export interface StoreFactory {
   create(): Promise<DocStore>;
   reopen?(previous: DocStore): Promise<DocStore>;
+  /** True for stores with one writer, which must offer `compactTo`; false for shared ones, which must not. */
+  singleWriter: boolean;
 }
 
 /** Applies what the store returns for `room` to a fresh doc and returns its content as `like` names its root types. */
@@ -158,6 +160,51 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     assert.deepEqual(await store.load('v-room'), []);
   });
 
+  if (!factory.singleWriter) {
+    withStore('a store shared by several instances does not offer compaction from a live document', async (store) => {
+      assert.equal(store.compactTo, undefined, 'another instance may have appended what this one has not applied yet');
+    });
+  } else {
+    withStore('compactTo replaces the snapshot and the entries appended before the call; later appends stay', async (store) => {
+      const w = writer(store, 'live');
+      const map = w.doc.getMap<number>('m');
+      for (let i = 0; i < 100; i++) map.set(`k${i % 10}`, i);
+      await w.settle();
+      const compacted = store.compactTo!('live', Y.encodeStateAsUpdate(w.doc));
+      // Appended after the call: not in the state handed over, so they must stay in the log.
+      for (let i = 0; i < 30; i++) map.set(`later${i}`, i);
+      assert.equal(await compacted, true);
+      await w.settle();
+      assert.equal(await contentOf(store, 'live', w.doc), contentAs(w.doc, w.doc));
+      assert.equal((await store.stats('live')).logEntries, 30);
+      assert.equal((await store.load('live')).length, 31, 'the snapshot, then the 30 later entries');
+    });
+
+    withStore('compactTo racing appends and merging compactions loses and doubles nothing', async (store) => {
+      const w = writer(store, 'live-race');
+      const list = w.doc.getArray<number>('list');
+      const compactions: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        list.push([i]);
+        if (i % 23 === 0) compactions.push(store.compactTo!('live-race', Y.encodeStateAsUpdate(w.doc)));
+        if (i % 41 === 0) compactions.push(store.compact('live-race'));
+        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await w.settle();
+      await Promise.all(compactions);
+      const doc = new Y.Doc();
+      for (const update of await store.load('live-race')) Y.applyUpdate(doc, update);
+      assert.deepEqual(doc.getArray('list').toArray(), [...Array(300).keys()]);
+    });
+
+    withStore('compactTo of a room never written is refused and changes nothing', async (store) => {
+      const source = new Y.Doc();
+      source.getMap('m').set('x', 1);
+      assert.equal(await store.compactTo!('unknown-room', Y.encodeStateAsUpdate(source)), false);
+      assert.deepEqual(await store.load('unknown-room'), []);
+    });
+  }
+
   if (factory.reopen) {
     const reopen = factory.reopen;
     test(`${name} store: what was acknowledged is there after reopening`, async () => {
@@ -174,6 +221,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       try {
         assert.equal(await contentOf(again, 'reopen', w.doc), contentAs(w.doc, w.doc));
         assert.deepEqual((await again.listVersions('reopen')).map((v) => v.label), ['kept']);
+        if (again.compactTo) {
+          // Nothing appended in this life yet: the store cannot tell which entries a live state would cover.
+          assert.equal(await again.compactTo('reopen', Y.encodeStateAsUpdate(new Y.Doc())), false);
+        }
         // Appends continue after the existing log, never overwriting it.
         const w2 = writer(again, 'reopen');
         for (const update of await again.load('reopen')) Y.applyUpdate(w2.doc, update);

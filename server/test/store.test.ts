@@ -15,6 +15,7 @@ runStoreContract('memory', {
     await store.open();
     return store;
   },
+  singleWriter: true,
 });
 
 const levelDirs = new WeakMap<object, string>();
@@ -32,6 +33,7 @@ runStoreContract('leveldb', {
     await store.open();
     return store;
   },
+  singleWriter: true,
 });
 
 test('a second LevelDB store on the same directory is refused with an error naming it', async () => {

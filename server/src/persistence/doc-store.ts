@@ -31,6 +31,16 @@ export interface DocStore {
    */
   compact(room: string): Promise<void>;
 
+  /**
+   * Makes `state` the room's snapshot and deletes the log entries appended before this call, atomically (a crash
+   * leaves the old snapshot and log or the new ones). The caller guarantees that `state` holds the snapshot and every
+   * one of those entries: it is the encoded live document, taken while no client update was between its append and
+   * its apply. No merge, so far cheaper than {@link compact}. Only stores with a single writer offer it: with several
+   * instances appending to one room, a live document may not have another instance's latest entries yet. Resolves
+   * false, changing nothing, when the store cannot tell which entries came before the call (then use `compact`).
+   */
+  compactTo?(room: string, state: Uint8Array): Promise<boolean>;
+
   /** Figures about the room's stored form, for compaction decisions and the inspector. */
   stats(room: string): Promise<RoomStoreStats>;
 

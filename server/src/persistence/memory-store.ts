@@ -5,6 +5,8 @@ import { newestFirst, type DocStore, type RoomStoreStats, type VersionInfo } fro
 interface StoredRoom {
   snapshot: Uint8Array | null;
   log: Uint8Array[];
+  /** How many entries were ever removed from the front of the log, so positions stay valid across compactions. */
+  removed: number;
 }
 
 interface StoredVersion {
@@ -28,7 +30,7 @@ export class MemoryStore implements DocStore {
   }
 
   async append(room: string, update: Uint8Array): Promise<void> {
-    const stored = this.rooms.get(room) ?? { snapshot: null, log: [] };
+    const stored = this.rooms.get(room) ?? { snapshot: null, log: [], removed: 0 };
     this.rooms.set(room, stored);
     // A copy: the caller's buffer may be a view into a reused network buffer.
     stored.log.push(update.slice());
@@ -46,6 +48,21 @@ export class MemoryStore implements DocStore {
       const merged = await mergeInBackground(inputs);
       stored.snapshot = merged.snapshot;
       stored.log.splice(0, entries);
+      stored.removed += entries;
+    });
+  }
+
+  compactTo(room: string, state: Uint8Array): Promise<boolean> {
+    // Read now, before waiting for the room: entries appended from here on are not in `state`.
+    const stored = this.rooms.get(room);
+    if (!stored) return Promise.resolve(false);
+    const appendedBefore = stored.removed + stored.log.length;
+    return this.compactions.run(room, async () => {
+      const covered = appendedBefore - stored.removed;
+      stored.snapshot = state.slice();
+      stored.log.splice(0, covered);
+      stored.removed += covered;
+      return true;
     });
   }
 

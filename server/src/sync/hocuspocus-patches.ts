@@ -124,6 +124,17 @@ function answerBeforeLoad(document: Document, connection: Connection): void {
   });
 }
 
+/** Client messages of each document that upstream is handling (between `beforeSync` and the apply, for one). */
+const clientMessagesInProgress = new WeakMap<Document, number>();
+
+/**
+ * True while no client message of `document` is being handled. Then every update a client sent has been both
+ * appended to the store (in `beforeSync`) and applied, which is what compacting from the live document relies on.
+ */
+export function noClientMessageInProgress(document: Document): boolean {
+  return (clientMessagesInProgress.get(document) ?? 0) === 0;
+}
+
 type Apply = (this: MessageReceiver, document: Document, connection?: Connection, reply?: (m: Uint8Array) => void) => Promise<void>;
 
 let installed = false;
@@ -167,6 +178,12 @@ export function installHocuspocusPatches(): void {
     }
     // Every other message may read or change the document's content.
     finishLoad(document);
-    return upstreamApply.call(this, document, connection, reply);
+    if (!connection) return upstreamApply.call(this, document, connection, reply);
+    clientMessagesInProgress.set(document, (clientMessagesInProgress.get(document) ?? 0) + 1);
+    try {
+      return await upstreamApply.call(this, document, connection, reply);
+    } finally {
+      clientMessagesInProgress.set(document, clientMessagesInProgress.get(document)! - 1);
+    }
   };
 }
