@@ -63,7 +63,7 @@ const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[
  *   update is always stored. The same path serves both endpoints, since y-websocket clients go through Hocuspocus's
  *   connection handling too;
  * - compact: in the background, after many appends and when the document is stored (debounced, and on the last
- *   disconnect before unloading).
+ *   disconnect before unloading); small rooms from the live document, the rest by merging the store (`compactRoom`).
  */
 export class PersistenceExtension implements Extension {
   /** Runs after extensions that may refuse a message (auth, limits) and before Hocuspocus's own handlers. */

@@ -1,6 +1,7 @@
 /**
  * Two replacements inside @hocuspocus/server 4.7.0's MessageReceiver.apply, where no hook or option reaches
- * (measured in shared notes, explained in docs/architecture.md). Everything else goes to the original method.
+ * (measured in shared notes, explained in docs/architecture.md), and one count around it. Everything else goes to the
+ * original method.
  *
  * 1. Awareness: upstream decodes every awareness message into a throwaway Y.Doc + Awareness (~200 µs, mostly the
  *    Y.Doc's random id) before re-encoding it; with cursors at 10 Hz that doubles server CPU, and the re-encoding drops
@@ -14,6 +15,8 @@
  *    A room loaded from one snapshot whose apply is still deferred (persistence/deferred-load.ts) answers an empty
  *    state vector with the stored bytes and sends its own step 1 once the apply is done; every other message first
  *    completes the apply.
+ * 3. Count: the client messages upstream is handling, per document (`noClientMessageInProgress`). An update is appended
+ *    in `beforeSync` and applied after it; compacting from the live document is safe only outside that window.
  *
  * `server/test/hocuspocus-patches.test.ts` pins the upstream source this was written against: when the package
  * changes, that test fails and this module must be re-checked.
