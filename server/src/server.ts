@@ -51,7 +51,7 @@ export interface ScrawlServerOptions {
   trustProxy?: boolean;
   /** TLS certificate and key (PEM contents) for `listen()`: serve https and wss. Unset: plain http. */
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
-  /** Listening sockets `listen()` binds to its port (SO_REUSEPORT), default ACCEPT_QUEUES (16 on Linux, else 1). */
+  /** Listening sockets `listen()` binds to its port (SO_REUSEPORT), default ACCEPT_QUEUES (256 on Linux, else 1). */
   acceptQueues?: number;
 }
 
