@@ -41,6 +41,32 @@ function writer(store: DocStore, room: string) {
   return { doc, settle: () => Promise.all(appends) };
 }
 
+/**
+ * Appends 0..299 to a list in `room`, one update each, starting whatever `compactAt` returns after each append (with a
+ * turn let through every 50), and waits for the appends and compactions. Returns the writer.
+ */
+async function appendWhileCompacting(store: DocStore, room: string, compactAt: (i: number, doc: Y.Doc) => Promise<unknown> | null) {
+  const w = writer(store, room);
+  const list = w.doc.getArray<number>('list');
+  const compactions: Promise<unknown>[] = [];
+  for (let i = 0; i < 300; i++) {
+    list.push([i]);
+    const compaction = compactAt(i, w.doc);
+    if (compaction) compactions.push(compaction);
+    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await w.settle();
+  await Promise.all(compactions);
+  return w;
+}
+
+/** Asserts that `room` loads as the list 0..299 that {@link appendWhileCompacting} wrote: nothing lost, nothing doubled. */
+async function assertListIntact(store: DocStore, room: string): Promise<void> {
+  const doc = new Y.Doc();
+  for (const update of await store.load(room)) Y.applyUpdate(doc, update);
+  assert.deepEqual(doc.getArray('list').toArray(), [...Array(300).keys()]);
+}
+
 /** Registers the contract tests for one implementation. */
 export function runStoreContract(name: string, factory: StoreFactory): void {
   const withStore = (title: string, body: (store: DocStore) => Promise<void>) =>
@@ -98,21 +124,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
   });
 
   withStore('appends racing a compaction are neither lost nor doubled', async (store) => {
-    const w = writer(store, 'race');
-    const list = w.doc.getArray<number>('list');
-    const compactions: Promise<void>[] = [];
-    for (let i = 0; i < 300; i++) {
-      list.push([i]);
-      if (i % 37 === 0) compactions.push(store.compact('race'));
-      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
-    }
-    await w.settle();
-    await Promise.all(compactions);
+    const w = await appendWhileCompacting(store, 'race', (i) => (i % 37 === 0 ? store.compact('race') : null));
     assert.equal(await contentOf(store, 'race', w.doc), contentAs(w.doc, w.doc));
     await store.compact('race');
-    const doc = new Y.Doc();
-    for (const update of await store.load('race')) Y.applyUpdate(doc, update);
-    assert.deepEqual(doc.getArray('list').toArray(), [...Array(300).keys()]);
+    await assertListIntact(store, 'race');
   });
 
   withStore('a load racing compactions always sees every acknowledged update', async (store) => {
@@ -181,20 +196,11 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     });
 
     withStore('compactTo racing appends and merging compactions loses and doubles nothing', async (store) => {
-      const w = writer(store, 'live-race');
-      const list = w.doc.getArray<number>('list');
-      const compactions: Promise<unknown>[] = [];
-      for (let i = 0; i < 300; i++) {
-        list.push([i]);
-        if (i % 23 === 0) compactions.push(store.compactTo!('live-race', Y.encodeStateAsUpdate(w.doc)));
-        if (i % 41 === 0) compactions.push(store.compact('live-race'));
-        if (i % 50 === 0) await new Promise((r) => setImmediate(r));
-      }
-      await w.settle();
-      await Promise.all(compactions);
-      const doc = new Y.Doc();
-      for (const update of await store.load('live-race')) Y.applyUpdate(doc, update);
-      assert.deepEqual(doc.getArray('list').toArray(), [...Array(300).keys()]);
+      await appendWhileCompacting(store, 'live-race', (i, doc) => {
+        if (i % 23 === 0) return store.compactTo!('live-race', Y.encodeStateAsUpdate(doc));
+        return i % 41 === 0 ? store.compact('live-race') : null;
+      });
+      await assertListIntact(store, 'live-race');
     });
 
     withStore('compactTo of a room never written is refused and changes nothing', async (store) => {
