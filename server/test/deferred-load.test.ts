@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { afterLoad, deferLoad, finishLoad, isLoadDeferred } from '../src/persistence/deferred-load.ts';
 import { MemoryStore } from '../src/persistence/memory-store.ts';
-import { openRawSocket, startServer, waitFor, yjsClient, synced, type TestServer } from './harness.ts';
+import { openRawSocket, startServer, waitFor, yjsClient, yjsSyncFrame, synced, type TestServer } from './harness.ts';
 
 test('deferLoad: the apply runs once, on the first finishLoad, and the waiters run after it in order', () => {
   const doc = new Y.Doc();
@@ -51,15 +50,6 @@ async function serverWithSnapshot(room: string): Promise<{ server: TestServer; s
   return { server: await startServer({ store }), snapshot, stored };
 }
 
-/** y-websocket framing: [0 = sync][sync type][payload]. */
-function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, syncType);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
-}
-
 /** The sync messages a raw /yjs socket receives, as [sync type, payload]. */
 function recordSync(ws: WebSocket): [number, Uint8Array][] {
   const received: [number, Uint8Array][] = [];
@@ -80,7 +70,7 @@ test('an empty joiner of a snapshot room gets the stored bytes as its step 2, th
     const ws = await openRawSocket(`${server.wsUrl}/yjs/deferred-empty`);
     after(() => ws.close());
     const received = recordSync(ws);
-    ws.send(syncFrame(0, Y.encodeStateVector(new Y.Doc())));
+    ws.send(yjsSyncFrame(0, Y.encodeStateVector(new Y.Doc())));
     await waitFor(() => received.length >= 2, 5_000, () => 'step 2 and step 1 from the server');
     const [[firstType, firstPayload], [secondType, secondPayload]] = received;
     assert.equal(firstType, 1, 'the step 2 comes first');
@@ -129,8 +119,8 @@ test('an update sent right behind an empty step 1 is applied on top of the store
     cleanups.push(() => ws.close());
     const received = recordSync(ws);
     // In one go, before the room has even loaded: the server handles them in order once it has.
-    ws.send(syncFrame(0, Y.encodeStateVector(new Y.Doc())));
-    for (const update of updates) ws.send(syncFrame(2, update));
+    ws.send(yjsSyncFrame(0, Y.encodeStateVector(new Y.Doc())));
+    for (const update of updates) ws.send(yjsSyncFrame(2, update));
     await waitFor(() => received.some(([type]) => type === 1), 5_000, () => 'the step 2');
     assert.deepEqual(received.find(([type]) => type === 1)![1], snapshot, 'the first answer is still the stored state');
 

@@ -10,10 +10,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
 import type WebSocket from 'ws';
 import * as Y from 'yjs';
-import { openRawSocket, waitFor, type TestServer } from './harness.ts';
+import { openRawSocket, waitFor, yjsSyncFrame, type TestServer } from './harness.ts';
 import { startRelayedServers, withScaleoutServices } from './scaleout-services.ts';
 
 
@@ -27,14 +26,6 @@ function readStamps(update: Uint8Array): number[] {
   }
   return stamps;
 }
-
-const syncMessage = (step: number, payload: Uint8Array) => {
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, step);
-  encoding.writeVarUint8Array(encoder, payload);
-  return encoding.toUint8Array(encoder);
-};
 
 /** A y-websocket client on the raw socket: records the stamps of every relayed update, with its receipt time. */
 class StampReader {
@@ -52,7 +43,7 @@ class StampReader {
       if (step === 1) this.synced = true;
       else if (step === 2) for (const sentAt of readStamps(payload)) this.stamps.push({ sentAt, at });
     });
-    ws.send(syncMessage(0, Y.encodeStateVector(new Y.Doc())));
+    ws.send(yjsSyncFrame(0, Y.encodeStateVector(new Y.Doc())));
   }
   static async open(server: TestServer, room: string): Promise<StampReader> {
     const reader = new StampReader(await openRawSocket(`${server.wsUrl}/yjs/${room}`));
@@ -68,7 +59,7 @@ class StampWriter {
   readonly ws: WebSocket;
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    this.doc.on('update', (update: Uint8Array) => ws.send(syncMessage(2, update)));
+    this.doc.on('update', (update: Uint8Array) => ws.send(yjsSyncFrame(2, update)));
   }
   static async open(server: TestServer, room: string): Promise<StampWriter> {
     return new StampWriter(await openRawSocket(`${server.wsUrl}/yjs/${room}`));

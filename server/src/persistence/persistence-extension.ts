@@ -45,6 +45,16 @@ const LIVE_COMPACTION_MAX_BYTES = 256 * 1024;
 /** Turns a compaction waits for a moment to compact from the live document before merging the store instead. */
 const LIVE_COMPACTION_ATTEMPTS = 5;
 
+/** What the persistence extension keeps per loaded room. */
+interface LoadedRoom {
+  /** The room's live document (Hocuspocus's). */
+  document: Document;
+  /** Updates appended since the last compaction. */
+  appendsSinceCompaction: number;
+  /** About how many bytes the room's state takes: measured at load and at each live compaction, plus appends since. */
+  stateBytes: number;
+}
+
 /** Origin of the updates applied while loading, so nothing treats them as new changes. */
 export const LOAD_ORIGIN = Symbol('scrawl-load');
 
@@ -71,10 +81,8 @@ export class PersistenceExtension implements Extension {
   private readonly store: DocStore;
   private readonly log: Logger;
   private readonly compactAfterUpdates: number;
-  /** Updates appended per loaded room since its last compaction. */
-  private readonly appendsSinceCompaction = new Map<string, number>();
-  /** The live document of each loaded room, and about how many bytes its state takes (see `compactRoom`). */
-  private readonly live = new Map<string, { document: Document; stateBytes: number }>();
+  /** What this extension keeps per loaded room. */
+  private readonly rooms = new Map<string, LoadedRoom>();
   private readonly compacting = new Map<string, Promise<void>>();
   /**
    * Compactions run one after another. Rooms that got busy together reach their append count together, and 20
@@ -116,8 +124,11 @@ export class PersistenceExtension implements Extension {
     } else {
       apply();
     }
-    this.appendsSinceCompaction.set(documentName, updates.length > 1 ? updates.length - 1 : 0);
-    this.live.set(documentName, { document, stateBytes: updates.reduce((sum, update) => sum + update.byteLength, 0) });
+    this.rooms.set(documentName, {
+      document,
+      appendsSinceCompaction: updates.length > 1 ? updates.length - 1 : 0,
+      stateBytes: updates.reduce((sum, update) => sum + update.byteLength, 0),
+    });
     this.log.debug({ room: documentName, entries: updates.length, ms: performance.now() - started }, 'room loaded');
   }
 
@@ -128,18 +139,18 @@ export class PersistenceExtension implements Extension {
     // Not awaited: the update is applied and relayed at once, and only its acknowledgement waits for the write
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
     const write = this.append(documentName, payload);
-    const live = this.live.get(documentName);
-    if (live) live.stateBytes += payload.byteLength;
     (connection.context as ConnectionContext).socket.acks.track(write);
-    const count = (this.appendsSinceCompaction.get(documentName) ?? 0) + 1;
-    this.appendsSinceCompaction.set(documentName, count);
-    if (count >= this.compactAfterUpdates) void this.compact(documentName);
+    const room = this.rooms.get(documentName);
+    if (!room) return;
+    room.stateBytes += payload.byteLength;
+    room.appendsSinceCompaction += 1;
+    if (room.appendsSinceCompaction >= this.compactAfterUpdates) void this.compact(documentName);
   }
 
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
     // Hocuspocus unloads the room after this hook: let its writes land first.
     await this.writesSettled(documentName);
-    if ((this.appendsSinceCompaction.get(documentName) ?? 0) === 0) return;
+    if ((this.rooms.get(documentName)?.appendsSinceCompaction ?? 0) === 0) return;
     // Compact a room that went quiet or is being unloaded. Hocuspocus also calls this hook every `maxDebounce` while
     // a room keeps changing, and rooms that got busy together then compact together: 20 busy rooms stalled the relay
     // for ~200 ms every 10 s. A busy room's log is compacted by its length instead (compactAfterUpdates).
@@ -207,11 +218,9 @@ export class PersistenceExtension implements Extension {
     return new Promise((resolve) => inFlight.waiters.push(resolve));
   }
 
-  async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
-    // A fast reconnect may have loaded the room again already, into a new document.
-    if (this.live.get(documentName)?.document.isDestroyed) this.live.delete(documentName);
-    if (instance.documents.has(documentName) || instance.loadingDocuments.has(documentName)) return;
-    this.appendsSinceCompaction.delete(documentName);
+  async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
+    // A fast reconnect may have loaded the room again already, into a new document whose entry must stay.
+    if (this.rooms.get(documentName)?.document.isDestroyed) this.rooms.delete(documentName);
   }
 
   /**
@@ -221,7 +230,7 @@ export class PersistenceExtension implements Extension {
    * updates: 5-60 ms under load). Otherwise the store merges what it holds (large rooms on a worker thread).
    */
   private async compactRoom(room: string): Promise<void> {
-    const live = this.live.get(room);
+    const live = this.rooms.get(room);
     if (live && this.store.compactTo && live.stateBytes < LIVE_COMPACTION_MAX_BYTES) {
       // A compaction is usually triggered by an append, from inside that update's handling: let the turn end, then
       // look for a moment with no client update between append and apply (a hook doing I/O could hold one there).
@@ -243,14 +252,15 @@ export class PersistenceExtension implements Extension {
   private compact(room: string): Promise<void> {
     const running = this.compacting.get(room);
     if (running) return running;
-    this.appendsSinceCompaction.set(room, 0);
+    const loaded = this.rooms.get(room);
+    if (loaded) loaded.appendsSinceCompaction = 0;
     const done = this.metrics?.compactionSeconds.startTimer();
     const task = this.compactions
       .then(() => this.compactRoom(room))
       .then(() => void done?.())
       .catch((error: unknown) => {
         // The log still holds every update; the next trigger tries again.
-        this.appendsSinceCompaction.set(room, this.compactAfterUpdates);
+        if (loaded) loaded.appendsSinceCompaction = this.compactAfterUpdates;
         this.log.error({ room, err: error }, 'compaction failed');
       })
       .finally(() => this.compacting.delete(room));
