@@ -9,6 +9,8 @@ export const CloseCode = {
   goingAway: 1001,
   /** A single message exceeded MAX_MESSAGE_BYTES (sent by the WebSocket layer itself). */
   messageTooBig: 1009,
+  /** The server failed on its side (a room that failed to load, a failed store write); reconnect with backoff. */
+  serverError: 1011,
   /** The server restarts; reconnect. */
   serviceRestart: 1012,
   /** The server is overloaded; reconnect with backoff. */

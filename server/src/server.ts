@@ -16,6 +16,7 @@ import { PersistenceExtension } from './persistence/persistence-extension.ts';
 import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
 import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
+import { listensToEveryMessage } from './sync/direct-messages.ts';
 import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
 import { ScrawlMetrics } from './metrics.ts';
 
@@ -111,6 +112,9 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     metrics,
     allowedOrigins: options.allowedOrigins ?? null,
     trustProxy: options.trustProxy ?? false,
+    // Scrawl's per-message hooks are these two (and the socket layer's turn budget); an extension of the embedding
+    // app that listens to every message gets every message through Hocuspocus's pipeline.
+    updateObservers: (options.extensions ?? []).some(listensToEveryMessage) ? null : [history, persistence],
   });
   const hocuspocus = createHocuspocus({
     extensions: [...auth, sockets.extension, ...(options.extensions ?? []), history, persistence],

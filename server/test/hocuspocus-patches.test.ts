@@ -10,17 +10,25 @@ import { PATCHED_HOCUSPOCUS_VERSION, seedFullState, syncStep2For } from '../src/
 import * as decoding from 'lib0/decoding';
 import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
 
-// The upstream source the patches in src/sync/hocuspocus-patches.ts were written against. When @hocuspocus/server
-// changes, this fails on purpose: re-read MessageReceiver.apply, re-check the patches, then update the hash.
-const UPSTREAM_MESSAGE_RECEIVER_SHA256 = 'cdb2ebb84096ec5f1ac16b86b765aa7c1c32cdc96a886e75475d43e0e507a5b9';
+// The upstream sources that src/sync/hocuspocus-patches.ts (MessageReceiver.apply) and src/sync/direct-messages.ts
+// (ClientConnection.documentConnections, Connection.messageQueue, the transaction origin and acknowledgement of an
+// update) were written against. When @hocuspocus/server changes, this fails on purpose: re-read those, re-check the
+// two modules, then update the hashes.
+const UPSTREAM_SOURCES_SHA256: Record<string, string> = {
+  'src/MessageReceiver.ts': 'cdb2ebb84096ec5f1ac16b86b765aa7c1c32cdc96a886e75475d43e0e507a5b9',
+  'src/Connection.ts': 'f31b4e783644ffa0456c55580d82ef148f153286c1be95218069fbc890783a9d',
+  'src/ClientConnection.ts': 'e4e0358f760cd3e76bd7ce4815b64c079af361241e864ca1bd1bd4c42397f277',
+};
 
-test('the patched Hocuspocus is the version the patches were written against', () => {
+test('the patched Hocuspocus is the version the patches and the direct path were written against', () => {
   // The package exports no ./package.json: find its folder from its entry point (dist/ sits beside src/).
   const packageDir = dirname(dirname(createRequire(import.meta.url).resolve('@hocuspocus/server')));
   const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   assert.equal(pkg.version, PATCHED_HOCUSPOCUS_VERSION);
-  const source = readFileSync(join(packageDir, 'src/MessageReceiver.ts'));
-  assert.equal(createHash('sha256').update(source).digest('hex'), UPSTREAM_MESSAGE_RECEIVER_SHA256);
+  for (const [path, expected] of Object.entries(UPSTREAM_SOURCES_SHA256)) {
+    const source = readFileSync(join(packageDir, path));
+    assert.equal(createHash('sha256').update(source).digest('hex'), expected, `${path} changed upstream`);
+  }
 });
 
 let srv: TestServer;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Extension, Hocuspocus, beforeSyncPayload, afterLoadDocumentPayload, afterUnloadDocumentPayload } from '@hocuspocus/server';
+import type { Connection, Document, Extension, Hocuspocus, beforeSyncPayload, afterLoadDocumentPayload, afterUnloadDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { DocStore, VersionInfo } from '../persistence/doc-store.ts';
 import type { PersistenceExtension } from '../persistence/persistence-extension.ts';
 import { SyncType } from '../sync/frames.ts';
+import type { ClientUpdateObserver } from '../sync/direct-messages.ts';
 import { restoreContent } from './restore.ts';
 import { withRoomDocument } from '../sync/hocuspocus.ts';
 
@@ -34,7 +35,7 @@ function newVersionId(now: number): string {
  * It is also a Hocuspocus extension: `beforeSync` runs before the change is applied, which is when an automatic
  * version must capture the previous state.
  */
-export class VersionHistory implements Extension {
+export class VersionHistory implements Extension, ClientUpdateObserver {
   /** Before persistence (50), so the pre-change state is captured before the change is applied. */
   priority = 60;
   private readonly hocuspocus: () => Hocuspocus;
@@ -104,10 +105,19 @@ export class VersionHistory implements Extension {
     this.lastChangeAt.delete(documentName);
   }
 
-  async beforeSync({ documentName, document, connection, type, payload }: beforeSyncPayload): Promise<void> {
-    if (this.autoAfterIdleMs === 0 || connection.readOnly) return;
+  async beforeSync({ document, connection, type, payload }: beforeSyncPayload): Promise<void> {
+    if (connection.readOnly) return;
     if (type !== SyncType.step2 && type !== SyncType.update) return;
-    if (payload.byteLength <= 2) return;
+    this.beforeClientUpdate(document, connection, payload);
+  }
+
+  /**
+   * Saves an automatic version of the state before a change that follows a quiet spell (from beforeSync, or from the
+   * direct path, see sync/direct-messages.ts).
+   */
+  beforeClientUpdate(document: Document, _connection: Connection, update: Uint8Array): void {
+    if (this.autoAfterIdleMs === 0 || update.byteLength <= 2) return;
+    const documentName = document.name;
     const now = Date.now();
     const last = this.lastChangeAt.get(documentName) ?? 0;
     this.lastChangeAt.set(documentName, now);

@@ -1,4 +1,5 @@
 import type {
+  Connection,
   Document,
   Extension,
   afterUnloadDocumentPayload,
@@ -14,6 +15,7 @@ import { deferLoad, finishLoad } from './deferred-load.ts';
 import { SyncType } from '../sync/frames.ts';
 import { forgetCachedAnswers, noClientMessageInProgress, seedFullState } from '../sync/hocuspocus-patches.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
+import type { ClientUpdateObserver } from '../sync/direct-messages.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 
 /** Options of {@link PersistenceExtension}. */
@@ -75,7 +77,7 @@ const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[
  * - compact: in the background, after many appends and when the document is stored (debounced, and on the last
  *   disconnect before unloading); small rooms from the live document, the rest by merging the store (`compactRoom`).
  */
-export class PersistenceExtension implements Extension {
+export class PersistenceExtension implements Extension, ClientUpdateObserver {
   /** Runs after extensions that may refuse a message (auth, limits) and before Hocuspocus's own handlers. */
   priority = 50;
   private readonly store: DocStore;
@@ -132,17 +134,24 @@ export class PersistenceExtension implements Extension {
     this.log.debug({ room: documentName, entries: updates.length, ms: performance.now() - started }, 'room loaded');
   }
 
-  async beforeSync({ documentName, connection, type, payload }: beforeSyncPayload): Promise<void> {
+  async beforeSync({ document, connection, type, payload }: beforeSyncPayload): Promise<void> {
     if (type !== SyncType.step2 && type !== SyncType.update) return;
     // Read-only connections are refused by Hocuspocus right after this hook; their updates are never stored.
-    if (connection.readOnly || isEmptyUpdate(payload)) return;
+    if (connection.readOnly) return;
+    this.beforeClientUpdate(document, connection, payload);
+  }
+
+  /** Appends a client's update (from beforeSync, or from the direct path, see sync/direct-messages.ts). */
+  beforeClientUpdate(document: Document, connection: Connection, update: Uint8Array): void {
+    if (isEmptyUpdate(update)) return;
+    const documentName = document.name;
     // Not awaited: the update is applied and relayed at once, and only its acknowledgement waits for the write
     // (the socket's AckGate), so readers never wait for the disk and the writer is never told "saved" too early.
-    const write = this.append(documentName, payload);
+    const write = this.append(documentName, update);
     (connection.context as ConnectionContext).socket.acks.track(write);
     const room = this.rooms.get(documentName);
     if (!room) return;
-    room.stateBytes += payload.byteLength;
+    room.stateBytes += update.byteLength;
     room.appendsSinceCompaction += 1;
     if (room.appendsSinceCompaction >= this.compactAfterUpdates) void this.compact(documentName);
   }

@@ -48,7 +48,7 @@ export class ClientSocket {
    */
   readonly acks = new AckGate((error) => {
     this.log.error({ err: error }, 'store write failed; closing the connection unacknowledged');
-    this.close(1011, 'storage failed; reconnect');
+    this.close(CloseCode.serverError, 'storage failed; reconnect');
   });
 
   constructor(ws: WebSocket, endpoint: Endpoint, prefix: Uint8Array | null, log: Logger, limits: Limits, metrics: ScrawlMetrics | null) {
@@ -108,7 +108,7 @@ export class ClientSocket {
       case MessageType.close:
         // Hocuspocus ended this document connection (e.g. the room failed to load): the client may retry.
         this.log.warn('hocuspocus closed the document connection');
-        this.close(1011, 'document connection closed by the server');
+        this.close(CloseCode.serverError, 'document connection closed by the server');
         return;
       default:
         // SyncStatus, stateless, ping and the rest mean nothing to a y-websocket client.

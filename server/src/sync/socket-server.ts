@@ -12,6 +12,7 @@ import { ClientSocket, type Endpoint } from './client-socket.ts';
 import { AddressLimiter, type Limits } from './limits.ts';
 import { JoinGate } from './join-gate.ts';
 import { TurnBudget } from './turn-budget.ts';
+import { DirectMessages, type ClientUpdateObserver } from './direct-messages.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
 
@@ -32,6 +33,12 @@ export interface SocketServerOptions {
   allowedOrigins: string[] | null;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy) instead of the TCP peer. */
   trustProxy: boolean;
+  /**
+   * Scrawl's own work on every client update, in Hocuspocus's hook order, for the direct path (see
+   * direct-messages.ts); null sends every message through Hocuspocus's pipeline (an extension listens to per-message
+   * hooks).
+   */
+  updateObservers: readonly ClientUpdateObserver[] | null;
 }
 
 /** What every Hocuspocus hook sees as `context` for a connection. */
@@ -85,6 +92,8 @@ export class SocketServer {
   private readonly joinGate = new JoinGate<ClientSocket>(JOIN_GATE);
   /** Message handling per event-loop turn (see TurnBudget). */
   private readonly turnBudget = new TurnBudget(MESSAGE_BUDGET_MS);
+  /** Updates handled without Hocuspocus's per-message pipeline; null when an extension needs that pipeline. */
+  private readonly direct: DirectMessages | null;
   /**
    * Marks a socket established once Hocuspocus has connected one of its documents (ends its auth deadline and frees
    * its place at the join gate), and paces message handling.
@@ -107,6 +116,7 @@ export class SocketServer {
     this.metrics = options.metrics;
     this.allowedOrigins = options.allowedOrigins;
     this.trustProxy = options.trustProxy;
+    this.direct = options.updateObservers ? new DirectMessages(options.updateObservers, this.turnBudget) : null;
     this.upgradeLimiter = new AddressLimiter(options.limits.upgradesPerSecondPerAddress, options.limits.upgradeBurstPerAddress);
     this.wss = new WebSocketServer({
       noServer: true,
@@ -216,13 +226,14 @@ export class SocketServer {
           // The provider's answer to our app-level ping: liveness only, never a Hocuspocus message.
           if (frame.byteLength === 1 && frame[0] === MessageType.pong) return;
           const decoder = decoding.createDecoder(frame);
-          readDocumentName(decoder);
+          const name = readDocumentName(decoder);
+          const bodyStart = decoder.pos;
           validateClientMessage(decoder, SYNC_CLIENT_TYPES);
-          client.handleMessage(frame);
+          if (!this.handleDirectly(client, name, frame.subarray(bodyStart), true)) client.handleMessage(frame);
         } else {
           const type = validateClientMessage(decoding.createDecoder(frame), YJS_CLIENT_TYPES);
           if (type === MessageType.queryAwareness) this.answerQueryAwareness(socket, room!);
-          else client.handleMessage(concat(prefix!, frame));
+          else if (!this.handleDirectly(client, room!, frame, false)) client.handleMessage(concat(prefix!, frame));
         }
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
@@ -233,6 +244,20 @@ export class SocketServer {
 
     // A y-websocket client sends no Auth frame: send it on its behalf, with the token from the query string.
     if (endpoint === 'yjs') client.handleMessage(encodeAuthFrame(room!, url.searchParams.get('token') ?? ''));
+  }
+
+  /**
+   * Offers a validated message to the direct path; false when Hocuspocus must handle it. A message the direct path
+   * could not apply closes its connection, as Hocuspocus closes a connection whose message throws.
+   */
+  private handleDirectly(client: unknown, documentKey: string, body: Uint8Array, acknowledge: boolean): boolean {
+    if (!this.direct) return false;
+    try {
+      return this.direct.handle(client, documentKey, body, acknowledge);
+    } catch (error) {
+      this.log.error({ err: error, room: documentKey }, 'a validated message could not be applied');
+      throw new ProtocolError(CloseCode.serverError, 'the message could not be applied');
+    }
   }
 
   /** y-websocket's query-awareness: Hocuspocus ignores it on sockets, so the adapter answers from the document. */

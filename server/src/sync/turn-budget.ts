@@ -20,15 +20,11 @@ export class TurnBudget {
 
   /** Nothing while this turn has budget left (no promise on the hot path); otherwise resolves in a later turn that has. */
   pace(): Promise<void> | undefined {
-    return this.allows() ? undefined : this.nextTurnWithBudget();
+    return this.hasBudgetLeft() ? undefined : this.nextTurnWithBudget();
   }
 
-  private async nextTurnWithBudget(): Promise<void> {
-    do await new Promise<void>((resolve) => setImmediate(resolve));
-    while (!this.allows());
-  }
-
-  private allows(): boolean {
+  /** True while this turn may handle another message; the first call in a turn starts that turn's budget. */
+  hasBudgetLeft(): boolean {
     const now = performance.now();
     if (this.turnStartedAt < 0) {
       this.turnStartedAt = now;
@@ -37,6 +33,11 @@ export class TurnBudget {
       return true;
     }
     return now - this.turnStartedAt < this.budgetMs;
+  }
+
+  private async nextTurnWithBudget(): Promise<void> {
+    do await new Promise<void>((resolve) => setImmediate(resolve));
+    while (!this.hasBudgetLeft());
   }
 
   private readonly endTurn = (): void => {
