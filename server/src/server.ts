@@ -32,7 +32,12 @@ export interface ScrawlServerOptions {
   heartbeatMs?: number;
   /** Compact a room's log after this many appends, default 500. */
   compactAfterUpdates?: number;
-  /** Extra Hocuspocus extensions (auth, scale-out), consulted before persistence. */
+  /**
+   * Extra Hocuspocus extensions (auth, scale-out), consulted before persistence. One that implements
+   * `beforeHandleMessage`, `beforeSync` or `afterHandleMessage` sees every message, and every message then takes
+   * Hocuspocus's pipeline instead of the direct path (docs/architecture.md). `beforeHandleAwareness` is never called:
+   * awareness updates are applied straight to the document's awareness.
+   */
   extensions?: Extension[];
   /** The built web app (web/dist) to serve at `/`, `/b/:room`, `/embed/:room`; unset serves no app (API only). */
   webRoot?: string;
