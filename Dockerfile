@@ -26,6 +26,7 @@ COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 RUN npm ci --omit=dev --workspace server --include-workspace-root=false --no-audit --no-fund \
   && npm cache clean --force \
+  && rm -rf /tmp/node-compile-cache \
   && mkdir -p /data && chown 10001:10001 /data
 COPY server/src server/src
 COPY --from=build /app/web/dist web/dist
@@ -34,5 +35,7 @@ VOLUME /data
 EXPOSE 1234
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:1234/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same Node flags as `npm start` (package.json): see docs/architecture.md, "Memory".
+# The same Node flags as `npm start` (package.json): see docs/architecture.md, "Memory". main.ts keeps Node's compile
+# cache in /tmp/node-compile-cache, written by the server's user (npm's own cache from the build is removed above: owned
+# by root, it would keep the server from writing there).
 CMD ["node", "--max-semi-space-size=8", "server/src/main.ts"]
