@@ -35,7 +35,7 @@ VOLUME /data
 EXPOSE 1234
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:1234/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The same Node flags as `npm start` (package.json): see docs/architecture.md, "Memory". main.ts keeps Node's compile
-# cache in /tmp/node-compile-cache, written by the server's user (npm's own cache from the build is removed above: owned
-# by root, it would keep the server from writing there).
+# The same Node flags as `npm start` (package.json): see docs/architecture.md, "Memory". (npm's compile cache from the
+# build is removed above: the server does not use it, and owned by root it would keep a later NODE_COMPILE_CACHE run
+# from writing there.)
 CMD ["node", "--max-semi-space-size=8", "server/src/main.ts"]

@@ -1,6 +1,6 @@
 /**
  * Plumbing for the scale-out scenarios: Scrawl instances on one PostgreSQL and one Redis, each a child process of
- * `node server/src/main.ts` with DATABASE_URL and REDIS_URL (what an operator runs; serve.ts wires PostgresStore and
+ * `node server/src/main.ts` with DATABASE_URL and REDIS_URL (what an operator runs; main.ts wires PostgresStore and
  * RedisRelay from them).
  *
  * The services are the ones scripts/services.sh locates or starts (`source scripts/services.sh && ensure_redis &&
@@ -8,9 +8,9 @@
  * standard loopback addresses. It never starts a service itself: when one does not answer, the scenario is skipped
  * with a message saying how to start it.
  *
- * Isolation: serve.ts has no schema option (PostgresStore's `schema` defaults to public), so each measurement gets a
+ * Isolation: main.ts has no schema option (PostgresStore's `schema` defaults to public), so each measurement gets a
  * fresh database, `scrawl_bench_<pid>_<n>`, created on the server of TEST_DATABASE_URL and dropped afterwards.
- * Redis is shared with whoever else uses it (serve.ts's channel prefix is the default "scrawl"): room names carry a
+ * Redis is shared with whoever else uses it (main.ts's channel prefix is the default "scrawl"): room names carry a
  * random suffix so no test's rooms can be mixed with ours.
  */
 import { readdirSync, readFileSync } from 'node:fs';

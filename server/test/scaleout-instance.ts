@@ -1,6 +1,6 @@
 /**
  * One scale-out instance as a child process, for tests that kill it with SIGKILL: a PostgreSQL store and the Redis
- * relay around the real server, on a free port of 127.0.0.1. Until serve.ts wires DATABASE_URL and REDIS_URL, this is
+ * relay around the real server, on a free port of 127.0.0.1. Until main.ts wires DATABASE_URL and REDIS_URL, this is
  * that wiring in small. Prints one JSON line `{"event":"listening","port":N}` once it serves; SIGTERM drains.
  *
  * Environment: SCALEOUT_DATABASE_URL, SCALEOUT_SCHEMA, SCALEOUT_REDIS_URL, SCALEOUT_PREFIX (all required),
