@@ -16,7 +16,7 @@ import { PersistenceExtension } from './persistence/persistence-extension.ts';
 import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
 import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
-import { listensToEveryMessage } from './sync/direct-messages.ts';
+import { clientUpdateHooks, listensToEveryMessage } from './sync/direct-messages.ts';
 import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
 import { ScrawlMetrics } from './metrics.ts';
 
@@ -108,6 +108,9 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     log,
     autoVersionAfterIdleMs: options.autoVersionAfterIdleMs,
   });
+  // What every client update goes through before it is applied, in this order (the version captures the state
+  // before the change), on the direct path and on Hocuspocus's alike.
+  const clientUpdateObservers = [history, persistence];
   const sockets: SocketServer = new SocketServer({
     hocuspocus: () => hocuspocus,
     log,
@@ -117,12 +120,12 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     metrics,
     allowedOrigins: options.allowedOrigins ?? null,
     trustProxy: options.trustProxy ?? false,
-    // Scrawl's per-message hooks are these two (and the socket layer's turn budget); an extension of the embedding
-    // app that listens to every message gets every message through Hocuspocus's pipeline.
-    updateObservers: (options.extensions ?? []).some(listensToEveryMessage) ? null : [history, persistence],
+    // An extension of the embedding app that listens to every message gets every message through Hocuspocus's
+    // pipeline (the socket layer's turn budget is the only other per-message hook).
+    updateObservers: (options.extensions ?? []).some(listensToEveryMessage) ? null : clientUpdateObservers,
   });
   const hocuspocus = createHocuspocus({
-    extensions: [...auth, sockets.extension, ...(options.extensions ?? []), history, persistence],
+    extensions: [...auth, sockets.extension, ...(options.extensions ?? []), history, persistence, clientUpdateHooks(clientUpdateObservers)],
     limits,
   });
   let state: 'created' | 'starting' | 'ready' | 'draining' | 'stopped' = 'created';

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Connection, Document, Extension, Hocuspocus, beforeSyncPayload, afterLoadDocumentPayload, afterUnloadDocumentPayload } from '@hocuspocus/server';
+import type { Connection, Document, Extension, Hocuspocus, afterLoadDocumentPayload, afterUnloadDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import type { Logger } from '../log.ts';
 import type { DocStore, VersionInfo } from '../persistence/doc-store.ts';
 import type { PersistenceExtension } from '../persistence/persistence-extension.ts';
-import { SyncType } from '../sync/frames.ts';
 import type { ClientUpdateObserver } from '../sync/direct-messages.ts';
 import { restoreContent } from './restore.ts';
 import { withRoomDocument } from '../sync/hocuspocus.ts';
@@ -32,12 +31,10 @@ function newVersionId(now: number): string {
  * after an idle period (the state as it was before that change). A restore is an ordinary change to the live document
  * that every client receives; the state it replaced is saved first as a version, so restoring that undoes it.
  *
- * It is also a Hocuspocus extension: `beforeSync` runs before the change is applied, which is when an automatic
- * version must capture the previous state.
+ * It is also a Hocuspocus extension (room load and unload), and it sees every client update before the update is
+ * applied (`beforeClientUpdate`), which is when an automatic version must capture the previous state.
  */
 export class VersionHistory implements Extension, ClientUpdateObserver {
-  /** Before persistence (50), so the pre-change state is captured before the change is applied. */
-  priority = 60;
   private readonly hocuspocus: () => Hocuspocus;
   private readonly store: DocStore;
   private readonly persistence: PersistenceExtension;
@@ -105,16 +102,7 @@ export class VersionHistory implements Extension, ClientUpdateObserver {
     this.lastChangeAt.delete(documentName);
   }
 
-  async beforeSync({ document, connection, type, payload }: beforeSyncPayload): Promise<void> {
-    if (connection.readOnly) return;
-    if (type !== SyncType.step2 && type !== SyncType.update) return;
-    this.beforeClientUpdate(document, connection, payload);
-  }
-
-  /**
-   * Saves an automatic version of the state before a change that follows a quiet spell (from beforeSync, or from the
-   * direct path, see sync/direct-messages.ts).
-   */
+  /** Saves an automatic version of the state before a change that follows a quiet spell (on either message path). */
   beforeClientUpdate(document: Document, _connection: Connection, update: Uint8Array): void {
     if (this.autoAfterIdleMs === 0 || update.byteLength <= 2) return;
     const documentName = document.name;

@@ -3,7 +3,6 @@ import type {
   Document,
   Extension,
   afterUnloadDocumentPayload,
-  beforeSyncPayload,
   onLoadDocumentPayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
@@ -12,7 +11,6 @@ import type { Logger } from '../log.ts';
 import type { DocStore } from './doc-store.ts';
 import { applyStoredUpdates, withoutUpdateEvents } from './merge.ts';
 import { deferLoad, finishLoad } from './deferred-load.ts';
-import { SyncType } from '../sync/frames.ts';
 import { forgetCachedAnswers, noClientMessageInProgress, seedFullState } from '../sync/hocuspocus-patches.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
 import type { ClientUpdateObserver } from '../sync/direct-messages.ts';
@@ -70,7 +68,8 @@ const isEmptyUpdate = (update: Uint8Array) => update.byteLength === 2 && update[
  * Hocuspocus extension that keeps rooms in a {@link DocStore}:
  * - load: the stored snapshot and log are read before the first client syncs, so the first sync holds the state; a
  *   single snapshot is sent to empty joiners as stored and applied to the document after (deferred-load.ts);
- * - append: every update from a client is appended from `beforeSync`; the update is applied and relayed at once,
+ * - append: every update from a client is appended before it is applied (`beforeClientUpdate`, called on both message
+ *   paths, see sync/direct-messages.ts); the update is applied and relayed at once,
  *   and its SyncStatus acknowledgement is held by the client's socket until the append is durable, so an acknowledged
  *   update is always stored. The same path serves both endpoints, since y-websocket clients go through Hocuspocus's
  *   connection handling too;
@@ -134,14 +133,7 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
     this.log.debug({ room: documentName, entries: updates.length, ms: performance.now() - started }, 'room loaded');
   }
 
-  async beforeSync({ document, connection, type, payload }: beforeSyncPayload): Promise<void> {
-    if (type !== SyncType.step2 && type !== SyncType.update) return;
-    // Read-only connections are refused by Hocuspocus right after this hook; their updates are never stored.
-    if (connection.readOnly) return;
-    this.beforeClientUpdate(document, connection, payload);
-  }
-
-  /** Appends a client's update (from beforeSync, or from the direct path, see sync/direct-messages.ts). */
+  /** Appends a client's update (on either path, see sync/direct-messages.ts). */
   beforeClientUpdate(document: Document, connection: Connection, update: Uint8Array): void {
     if (isEmptyUpdate(update)) return;
     const documentName = document.name;
@@ -197,10 +189,9 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
     return write;
   }
 
-
   /**
    * Applies a change made by the server itself (a version restore) to a loaded room's document as one transaction,
-   * and resolves once it is stored. Client changes are appended from `beforeSync`; this is the one other way in.
+   * and resolves once it is stored. Client changes are appended in `beforeClientUpdate`; this is the one other way in.
    */
   async applyServerChange(room: string, document: Y.Doc, change: (doc: Y.Doc) => void): Promise<void> {
     const updates: Uint8Array[] = [];

@@ -21,18 +21,34 @@
  * It reads two private fields of @hocuspocus/server 4.7.0 (ClientConnection.documentConnections and
  * Connection.messageQueue); `server/test/hocuspocus-patches.test.ts` pins the upstream source they were read from.
  */
-import { OutgoingMessage, type Connection, type Document, type Extension } from '@hocuspocus/server';
+import { OutgoingMessage, type Connection, type Document, type Extension, type beforeSyncPayload } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
-import { applyAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { finishLoad } from '../persistence/deferred-load.ts';
+import { applyClientAwareness } from './hocuspocus-patches.ts';
 import { MessageType, SyncType } from './frames.ts';
 import type { TurnBudget } from './turn-budget.ts';
 
-/** Scrawl's own work on every client update, done synchronously on both paths (from a beforeSync hook on Hocuspocus's). */
+/** Scrawl's own work on every client update, done synchronously on both paths (see {@link clientUpdateHooks}). */
 export interface ClientUpdateObserver {
   /** `update` (validated, maybe empty) from the writable `connection` is about to be applied to `document`. */
   beforeClientUpdate(document: Document, connection: Connection, update: Uint8Array): void;
+}
+
+/**
+ * The observers for messages that take Hocuspocus's pipeline: a `beforeSync` hook that hands them each client update
+ * from a writable connection, in the order the direct path calls them. One list serves both paths, so they cannot
+ * drift apart. Priority 50: after extensions that may refuse a message (auth, the embedding app's at the default 100).
+ */
+export function clientUpdateHooks(observers: readonly ClientUpdateObserver[]): Extension {
+  return {
+    priority: 50,
+    async beforeSync({ document, connection, type, payload }: beforeSyncPayload) {
+      // Read-only connections are refused by Hocuspocus right after this hook; their updates are never stored.
+      if (connection.readOnly || (type !== SyncType.step2 && type !== SyncType.update)) return;
+      for (const observer of observers) observer.beforeClientUpdate(document, connection, payload);
+    },
+  };
 }
 
 /** What the direct path reads of Hocuspocus's per-socket connection (private in its typings). */
@@ -94,7 +110,7 @@ export class DirectMessages {
     const decoder = decoding.createDecoder(body);
     const type = decoding.readVarUint(decoder);
     if (type === MessageType.awareness) {
-      applyAwarenessUpdate(document.awareness, decoding.readVarUint8Array(decoder), { source: 'connection', connection });
+      applyClientAwareness(document, connection, decoding.readVarUint8Array(decoder));
       return true;
     }
     if (type !== MessageType.sync) return false;

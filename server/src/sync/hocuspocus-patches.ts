@@ -138,6 +138,15 @@ export function noClientMessageInProgress(document: Document): boolean {
   return (clientMessagesInProgress.get(document) ?? 0) === 0;
 }
 
+/**
+ * Applies a client's (validated) awareness update straight to the document's awareness with the connection as origin,
+ * which is what upstream ends up doing after its scratch Y.Doc + Awareness (see patch 1 above). Also used by the direct
+ * path (direct-messages.ts).
+ */
+export function applyClientAwareness(document: Document, connection: Connection, update: Uint8Array): void {
+  applyAwarenessUpdate(document.awareness, update, { source: 'connection', connection });
+}
+
 type Apply = (this: MessageReceiver, document: Document, connection?: Connection, reply?: (m: Uint8Array) => void) => Promise<void>;
 
 let installed = false;
@@ -160,8 +169,7 @@ export function installHocuspocusPatches(): void {
       const start = decoder.pos;
       const type = decoding.readVarUint(decoder);
       if (type === MessageType.awareness) {
-        const update = decoding.readVarUint8Array(decoder);
-        applyAwarenessUpdate(document.awareness, update, { source: 'connection', connection });
+        applyClientAwareness(document, connection, decoding.readVarUint8Array(decoder));
         return;
       }
       if (type === MessageType.sync && decoding.readVarUint(decoder) === SyncType.step1) {
