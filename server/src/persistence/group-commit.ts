@@ -8,8 +8,8 @@
  * of one or two.
  */
 export class GroupCommit<T> {
-  private pending: { item: T; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** The batch gathering now, or null when nothing is queued. */
+  private open: OpenBatch<T> | null = null;
   private writing: Promise<void> = Promise.resolve();
   private readonly write: (batch: T[]) => Promise<void>;
   private readonly windowMs: number;
@@ -20,14 +20,23 @@ export class GroupCommit<T> {
     this.windowMs = windowMs;
   }
 
-  /** Queues `item` for the current turn's batch; resolves once that batch is written. */
+  /**
+   * Queues `item` for the current batch; resolves once that batch is written. Every item of a batch gets the same
+   * promise: this runs for every update, and one promise per batch instead of one per item is less to allocate and
+   * fewer reactions to run when the batch lands.
+   */
   add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ item, resolve, reject });
-      if (this.timer !== null) return;
+    if (this.open === null) {
+      let settle!: (error?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+      });
       // setImmediate runs after the current poll phase: every update read from the sockets in this turn joins in.
-      this.timer = this.windowMs > 0 ? setTimeout(() => this.flush(), this.windowMs) : setImmediate(() => this.flush());
-    });
+      const timer = this.windowMs > 0 ? setTimeout(() => this.flush(), this.windowMs) : setImmediate(() => this.flush());
+      this.open = { items: [], done, settle, timer };
+    }
+    this.open.items.push(item);
+    return this.open.done;
   }
 
   /** Writes what is queued now and resolves when every batch so far is written (for close). */
@@ -37,21 +46,27 @@ export class GroupCommit<T> {
   }
 
   private flush(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer as NodeJS.Timeout);
-      clearImmediate(this.timer as NodeJS.Immediate);
-      this.timer = null;
-    }
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.open;
+    if (batch === null) return;
+    this.open = null;
+    clearTimeout(batch.timer as NodeJS.Timeout);
+    clearImmediate(batch.timer as NodeJS.Immediate);
     this.writing = this.writing.then(async () => {
       try {
-        await this.write(batch.map((entry) => entry.item));
-        for (const entry of batch) entry.resolve();
+        await this.write(batch.items);
+        batch.settle();
       } catch (error) {
-        for (const entry of batch) entry.reject(error);
+        // A falsy rejection reason would read as success in settle(): wrap it so the batch still fails.
+        batch.settle(error ?? new Error('group commit write failed'));
       }
     });
   }
+}
+
+interface OpenBatch<T> {
+  items: T[];
+  /** Settles when the batch is written; returned by every add of this batch. */
+  done: Promise<void>;
+  settle: (error?: unknown) => void;
+  timer: NodeJS.Timeout | NodeJS.Immediate;
 }

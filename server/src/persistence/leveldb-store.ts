@@ -79,15 +79,19 @@ export class LevelDbStore implements DocStore {
     });
   }
 
-  async append(room: string, update: Uint8Array): Promise<void> {
-    if (!this.nextSeq.has(room)) {
-      const next = await this.loadNextSeq(room);
+  append(room: string, update: Uint8Array): Promise<void> {
+    const seq = this.nextSeq.get(room);
+    // Not an async function: this runs for every update, and once the room's counter is known the batch's own
+    // promise is all the caller needs.
+    if (seq !== undefined) {
+      this.nextSeq.set(room, seq + 1);
+      return this.appends.add({ key: logKey(room, seq), value: update });
+    }
+    return this.loadNextSeq(room).then((next) => {
       // Concurrent first appends all waited for the same read; the first one back sets the counter.
       if (!this.nextSeq.has(room)) this.nextSeq.set(room, next);
-    }
-    const seq = this.nextSeq.get(room)!;
-    this.nextSeq.set(room, seq + 1);
-    return this.appends.add({ key: logKey(room, seq), value: update });
+      return this.append(room, update);
+    });
   }
 
   async compact(room: string): Promise<void> {
