@@ -1,6 +1,7 @@
 import { Hocuspocus, type Document, type Extension } from '@hocuspocus/server';
 import { finishLoad } from '../persistence/deferred-load.ts';
 import { installHocuspocusPatches } from './hocuspocus-patches.ts';
+import { createLazyDebouncer } from './lazy-debouncer.ts';
 import type { Limits } from './limits.ts';
 
 /** Options of {@link createHocuspocus}. */
@@ -21,7 +22,7 @@ const NEVER_MS = 2 ** 31 - 1;
  */
 export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
   installHocuspocusPatches();
-  return new Hocuspocus({
+  const hocuspocus = new Hocuspocus({
     name: 'scrawl',
     quiet: true,
     timeout: NEVER_MS,
@@ -38,6 +39,9 @@ export function createHocuspocus(options: HocuspocusOptions): Hocuspocus {
     maxUnauthenticatedQueueMessages: 100,
     extensions: options.extensions,
   });
+  // Hocuspocus debounces onStoreDocument on every update; its own debouncer re-arms a timer each time.
+  hocuspocus.debouncer = createLazyDebouncer();
+  return hocuspocus;
 }
 
 /**
