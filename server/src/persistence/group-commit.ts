@@ -56,7 +56,7 @@ export class GroupCommit<T> {
         await this.write(batch.items);
         batch.settle();
       } catch (error) {
-        // A falsy rejection reason would read as success in settle(): wrap it so the batch still fails.
+        // A rejection without a reason would read as success in settle(): give it one so the batch still fails.
         batch.settle(error ?? new Error('group commit write failed'));
       }
     });
