@@ -16,6 +16,8 @@ import * as YDoc from 'yjs';
 const ROOMS = 50;
 const PER_ROOM = { yjsProviders: 4, hocuspocusProviders: 2, raw: 4 };
 const CLIENTS_PER_ROOM = PER_ROOM.yjsProviders + PER_ROOM.hocuspocusProviders + PER_ROOM.raw;
+// Each y-websocket provider adds a process 'exit' listener (see harness.ts): 200 of them here, on top of the test's own.
+process.setMaxListeners(Math.max(process.getMaxListeners(), ROOMS * PER_ROOM.yjsProviders + 50));
 
 interface Member {
   doc: Y.Doc;
