@@ -14,7 +14,8 @@
  * runs only when a document is loaded and after a Redis reconnect, to fill what pub/sub missed meanwhile.
  *
  * Updates applied from Redis carry {@link REDIS_ORIGIN}: they are broadcast to this instance's clients but neither
- * re-published (onChange skips them) nor stored again (the store appends only client updates; the instance that received the update from its client already appended it to the shared store).
+ * re-published (onChange skips them) nor stored again (the store appends only client updates; the instance that
+ * received the update from its client already appended it to the shared store).
  *
  * Presence of a dead instance: a client's awareness removal is relayed when it leaves, but an instance killed with
  * `kill -9` (or a lost machine) sends nothing, and its clients' cursors would stay on the others' screens until the

@@ -43,12 +43,13 @@ export function createLazyDebouncer(): Debouncer {
     }
   };
 
-  const fire = (id: string, entry: Pending): void => {
-    if (pending.get(id) !== entry) return;
+  // A series' timer is cleared or has fired before its entry goes, so the entry it finds is its own.
+  const fire = (id: string): void => {
+    const entry = pending.get(id)!;
     const due = Math.min(entry.latest + entry.wait, entry.first + entry.maxWait);
     const left = due - Date.now();
     if (left > 0) {
-      entry.timer = setTimeout(fire, left, id, entry);
+      entry.timer = setTimeout(fire, left, id);
       return;
     }
     // Not awaited, as in Hocuspocus: its store function catches its own errors.
@@ -69,9 +70,7 @@ export function createLazyDebouncer(): Debouncer {
         entry.wait = wait;
         entry.maxWait = maxWait;
       } else {
-        const created: Pending = { func, first: now, latest: now, wait, maxWait, timer: undefined as unknown as NodeJS.Timeout };
-        created.timer = setTimeout(fire, wait, id, created);
-        pending.set(id, created);
+        pending.set(id, { func, first: now, latest: now, wait, maxWait, timer: setTimeout(fire, wait, id) });
       }
       return Promise.resolve();
     },
