@@ -22,7 +22,7 @@ export class ScrawlMetrics {
   readonly authFailures: client.Counter<'reason'>;
   /** Upgrades refused before any WebSocket existed, by HTTP status. */
   readonly refusedUpgrades: client.Counter<'status'>;
-  /** Time from an append's call to its durability. */
+  /** Time from the first append of a store write (a group-committed batch) to its durability, once per write. */
   readonly appendSeconds: client.Histogram;
   /** Time one compaction took. */
   readonly compactionSeconds: client.Histogram;
@@ -75,7 +75,7 @@ export class ScrawlMetrics {
     this.authFailures = new client.Counter({ name: 'scrawl_auth_failures_total', help: 'Refused tokens', labelNames: ['reason'], registers });
     this.refusedUpgrades = new client.Counter({ name: 'scrawl_refused_upgrades_total', help: 'WebSocket upgrades refused before opening', labelNames: ['status'], registers });
     const buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
-    this.appendSeconds = new client.Histogram({ name: 'scrawl_store_append_seconds', help: 'Store append latency', buckets, registers });
+    this.appendSeconds = new client.Histogram({ name: 'scrawl_store_append_seconds', help: 'Store write latency: first append of a group-committed batch to durable', buckets, registers });
     this.compactionSeconds = new client.Histogram({ name: 'scrawl_store_compaction_seconds', help: 'Compaction duration', buckets, registers });
   }
 }

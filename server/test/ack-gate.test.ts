@@ -51,3 +51,23 @@ test('a failed write reports once and no acknowledgement is ever sent after it',
   assert.deepEqual(sent, []);
   assert.equal(failures.length, 1);
 });
+
+test('updates written in one group commit share its promise: their acknowledgements go when that write lands', async () => {
+  const gate = new AckGate(() => assert.fail('no failure expected'));
+  const sent: string[] = [];
+  const [batch1, batch2] = [deferred(), deferred()];
+  gate.track(batch1.promise);
+  gate.whenStored(() => sent.push('a'));
+  gate.track(batch1.promise);
+  gate.whenStored(() => sent.push('b'));
+  gate.track(batch2.promise);
+  gate.whenStored(() => sent.push('c'));
+  gate.track(batch1.promise);
+  gate.whenStored(() => sent.push('d, after c'));
+  batch1.resolve();
+  await tick();
+  assert.deepEqual(sent, ['a', 'b'], 'c and d wait for the second batch');
+  batch2.resolve();
+  await tick();
+  assert.deepEqual(sent, ['a', 'b', 'c', 'd, after c']);
+});

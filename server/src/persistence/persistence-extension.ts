@@ -92,8 +92,8 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
    */
   private compactions: Promise<unknown> = Promise.resolve();
   private metrics: ScrawlMetrics | null = null;
-  /** Appends not yet settled, per room. */
-  private readonly writesInFlight = new Map<string, { count: number; waiters: (() => void)[] }>();
+  /** Store writes not yet settled, per room: how many, the latest one, and who waits for them all. */
+  private readonly writesInFlight = new Map<string, { count: number; latest: Promise<void>; waiters: (() => void)[] }>();
 
   constructor(options: PersistenceOptions) {
     this.store = options.store;
@@ -162,18 +162,22 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
 
   /**
    * Starts an append and remembers it until it settles (so a reload or an unload can wait for the room's writes),
-   * timing it for the metrics. One promise reaction per write: this runs for every update.
+   * timing it for the metrics. Stores group-commit their appends and hand every append of one batch the same promise,
+   * so a room's appends are counted and timed per write, not per update: this runs for every update, and most of them
+   * join a write that is already being watched.
    */
   private append(room: string, update: Uint8Array): Promise<void> {
-    const started = performance.now();
     const write = this.store.append(room, update);
     let inFlight = this.writesInFlight.get(room);
+    if (inFlight?.latest === write) return write;
     if (!inFlight) {
-      inFlight = { count: 0, waiters: [] };
+      inFlight = { count: 0, latest: write, waiters: [] };
       this.writesInFlight.set(room, inFlight);
     }
     const entry = inFlight;
     entry.count += 1;
+    entry.latest = write;
+    const started = performance.now();
     const settled = (stored: boolean) => {
       if (stored) this.metrics?.appendSeconds.observe((performance.now() - started) / 1000);
       entry.count -= 1;

@@ -14,6 +14,8 @@ export class AckGate {
   private readonly completedAhead = new Set<number>();
   private held: { after: number; release: () => void }[] = [];
   private failed = false;
+  /** The write tracked last: a store hands every append of one group commit the same promise. */
+  private latest: Promise<void> | null = null;
   private readonly onFailure: (error: unknown) => void;
 
   /** `onFailure` runs once if a write fails: the held and future acknowledgements are never sent. */
@@ -23,6 +25,9 @@ export class AckGate {
 
   /** Registers the store write of the update being handled now. */
   track(write: Promise<void>): void {
+    // Another update in the same batch settles with it: the number already given covers it.
+    if (write === this.latest) return;
+    this.latest = write;
     const number = ++this.started;
     write.then(
       () => this.complete(number),
