@@ -5,7 +5,7 @@
  *
  * The window only delays acknowledgements, never the relay (updates are relayed before they are stored, see
  * AckGate), so a few milliseconds buy far fewer writes: at 1,200 updates/s a 4 ms window writes ~5 per batch instead
- * of one or two.
+ * of one or two, a 32 ms window ~38.
  */
 export class GroupCommit<T> {
   /** The batch gathering now, or null when nothing is queued. */
