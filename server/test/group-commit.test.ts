@@ -41,3 +41,20 @@ test('drain writes what is queued at once and waits for it, without waiting for 
   assert.deepEqual(written, ['queued']);
   await add;
 });
+
+test('after a quiet spell a batch is written after the short window; right after a write, after the busy one', async () => {
+  const writtenAt: number[] = [];
+  const commit = new GroupCommit<string>(async () => {
+    writtenAt.push(performance.now());
+  }, 5, 400);
+  let started = performance.now();
+  await commit.add('first, store idle');
+  assert.ok(writtenAt[0] - started < 300, `idle batch written ${writtenAt[0] - started} ms after its add`);
+  started = performance.now();
+  await commit.add('second, store busy');
+  assert.ok(writtenAt[1] - started >= 390, `busy batch written ${writtenAt[1] - started} ms after its add`);
+  await new Promise((resolve) => setTimeout(resolve, 450));
+  started = performance.now();
+  await commit.add('third, quiet again');
+  assert.ok(writtenAt[2] - started < 300, `batch after a quiet spell written ${writtenAt[2] - started} ms after its add`);
+});
