@@ -42,19 +42,25 @@ test('drain writes what is queued at once and waits for it, without waiting for 
   await add;
 });
 
-test('after a quiet spell a batch is written after the short window; right after a write, after the busy one', async () => {
+test('a batch right after a write of several items waits for the busy window; after one item or a quiet spell, the short one', async () => {
   const writtenAt: number[] = [];
   const commit = new GroupCommit<string>(async () => {
     writtenAt.push(performance.now());
   }, 5, 400);
+  const since = (started: number, index: number) => writtenAt[index] - started;
   let started = performance.now();
-  await commit.add('first, store idle');
-  assert.ok(writtenAt[0] - started < 300, `idle batch written ${writtenAt[0] - started} ms after its add`);
+  await commit.add('a lone client, store idle');
+  assert.ok(since(started, 0) < 300, `idle batch written ${since(started, 0)} ms after its add`);
   started = performance.now();
-  await commit.add('second, store busy');
-  assert.ok(writtenAt[1] - started >= 390, `busy batch written ${writtenAt[1] - started} ms after its add`);
+  await commit.add('the same client, right after its acknowledgement');
+  assert.ok(since(started, 1) < 300, `a lone client's next batch written ${since(started, 1)} ms after its add`);
+  started = performance.now();
+  await Promise.all([commit.add('two clients'), commit.add('at once')]);
+  started = performance.now();
+  await commit.add('right after a batch of two: busy');
+  assert.ok(since(started, 3) >= 390, `busy batch written ${since(started, 3)} ms after its add`);
   await new Promise((resolve) => setTimeout(resolve, 450));
   started = performance.now();
-  await commit.add('third, quiet again');
-  assert.ok(writtenAt[2] - started < 300, `batch after a quiet spell written ${writtenAt[2] - started} ms after its add`);
+  await Promise.all([commit.add('after a quiet spell'), commit.add('two again')]);
+  assert.ok(since(started, 4) < 300, `batch after a quiet spell written ${since(started, 4)} ms after its add`);
 });

@@ -5,9 +5,10 @@
  *
  * The window only delays acknowledgements, never the relay (updates are relayed before they are stored, see
  * AckGate), so a few milliseconds buy far fewer writes: at 1,200 updates/s a 4 ms window writes ~5 per batch instead
- * of one or two, a 32 ms window ~38. The window can widen while appends keep coming (`busyWindowMs`): a batch that
- * opens soon after the previous one was flushed gathers longer, so a busy store writes few large batches while an
- * update that arrives after a quiet spell is written, and acknowledged, after the short window.
+ * of one or two, a 32 ms window ~38. The window can widen while appends come from many sides (`busyWindowMs`): a
+ * batch that opens soon after a batch of several items was flushed gathers longer, so a busy store writes few large
+ * batches, while an update after a quiet spell, or from a lone client that waits for each acknowledgement before its
+ * next update, is written and acknowledged after the short window.
  */
 export class GroupCommit<T> {
   /** The batch gathering now, or null when nothing is queued. */
@@ -18,10 +19,13 @@ export class GroupCommit<T> {
   private readonly busyWindowMs: number;
   /** performance.now() at the last flush, -Infinity before the first. */
   private flushedAt = Number.NEGATIVE_INFINITY;
+  /** How many items the last flushed batch held. */
+  private flushedItems = 0;
 
   /**
    * `windowMs` 0 writes what arrived in the same event-loop turn; more gathers across turns. A batch that opens less
-   * than `busyWindowMs` (default: `windowMs`) after the previous flush gathers for `busyWindowMs` instead.
+   * than `busyWindowMs` (default: `windowMs`) after the flush of a batch of two or more items gathers for
+   * `busyWindowMs` instead.
    */
   constructor(write: (batch: T[]) => Promise<void>, windowMs = 0, busyWindowMs = windowMs) {
     this.write = write;
@@ -40,7 +44,7 @@ export class GroupCommit<T> {
       const done = new Promise<void>((resolve, reject) => {
         settle = (error) => (error === undefined ? resolve() : reject(error));
       });
-      const busy = performance.now() - this.flushedAt < this.busyWindowMs;
+      const busy = this.flushedItems > 1 && performance.now() - this.flushedAt < this.busyWindowMs;
       const windowMs = busy ? this.busyWindowMs : this.windowMs;
       // setImmediate runs after the current poll phase: every update read from the sockets in this turn joins in.
       const timer = windowMs > 0 ? setTimeout(() => this.flush(), windowMs) : setImmediate(() => this.flush());
@@ -61,6 +65,7 @@ export class GroupCommit<T> {
     if (batch === null) return;
     this.open = null;
     this.flushedAt = performance.now();
+    this.flushedItems = batch.items.length;
     clearTimeout(batch.timer as NodeJS.Timeout);
     clearImmediate(batch.timer as NodeJS.Immediate);
     this.writing = this.writing.then(async () => {
