@@ -6,8 +6,9 @@
  * and prints one table per scenario with Scrawl/anchor ratios and the issue's targets. Every server is started
  * fresh for each measurement, so no scenario inherits another's rooms, garbage or warm caches.
  *
- * With `--runs N` each measurement is repeated on fresh servers and the median is printed (the issue's anchors
- * are medians of 3; the default of 1 keeps a full run at a few minutes on 2 cores).
+ * With `--runs N` each measurement is repeated on fresh servers, in rounds that measure every server once, and the
+ * median is printed (the issue's anchors are medians of 3; the default of 1 keeps a full run at a few minutes on 2
+ * cores).
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -254,12 +255,13 @@ async function main(): Promise<void> {
     const rows = new Map<string, Row>();
     /** 1-min load averages before and after each measurement: printed under the table with the figures. */
     const loads: number[] = [];
-    const collected = new Map<TargetName, Map<string, Value[]>>();
-    for (const name of targets) {
-      const target: Target = TARGETS[name];
-      const perMetric = new Map<string, Value[]>();
-      collected.set(name, perMetric);
-      for (let run = 0; run < args.runs; run++) {
+    const collected = new Map<TargetName, Map<string, Value[]>>(targets.map((name) => [name, new Map()]));
+    // Round-robin: each round measures every target once. The machine's speed drifts over minutes (shared host), and
+    // measuring target by target would put that drift between the servers being compared.
+    for (let run = 0; run < args.runs; run++) {
+      for (const name of targets) {
+        const target: Target = TARGETS[name];
+        const perMetric = collected.get(name)!;
         let values: Record<string, Value>;
         const busy = await quietMachine(args.waitIdleS);
         const loadBefore = loadavg()[0];
