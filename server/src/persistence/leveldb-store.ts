@@ -12,9 +12,10 @@ export interface LevelDbStoreOptions {
   commitWindowMs?: number;
   /**
    * How long they gather while the store is busy (a batch opening within this long of a write of several appends),
-   * default 32 ms. Each LevelDB batch costs a hand-off to a libuv worker thread and back however few entries it holds; at
-   * 32 ms a busy server writes ~30 batches a second instead of ~200 at 4 ms, and acknowledgements come up to 32 ms
-   * later. Only the acknowledgement waits: updates are relayed at once (docs/benchmarks.md, "The commit window").
+   * default 32 ms. Each LevelDB batch costs a hand-off to a libuv worker thread and back however few entries it
+   * holds; at 32 ms a busy server writes ~30 batches a second instead of ~200 at 4 ms, and acknowledgements come up to
+   * 32 ms later. Only the acknowledgement waits: updates are relayed at once (docs/benchmarks.md, "The commit
+   * window").
    */
   busyCommitWindowMs?: number;
   /**

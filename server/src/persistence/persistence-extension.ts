@@ -55,6 +55,16 @@ interface LoadedRoom {
   stateBytes: number;
 }
 
+/** A room's store writes not yet settled. */
+interface RoomWrites {
+  /** How many distinct writes (group-committed batches) are pending. */
+  count: number;
+  /** The write watched last; appends that join it need no watching of their own. */
+  latest: Promise<void>;
+  /** Called once every write has settled. */
+  waiters: (() => void)[];
+}
+
 /** Origin of the updates applied while loading, so nothing treats them as new changes. */
 export const LOAD_ORIGIN = Symbol('scrawl-load');
 
@@ -92,8 +102,8 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
    */
   private compactions: Promise<unknown> = Promise.resolve();
   private metrics: ScrawlMetrics | null = null;
-  /** Store writes not yet settled, per room: how many, the latest one, and who waits for them all. */
-  private readonly writesInFlight = new Map<string, { count: number; latest: Promise<void>; waiters: (() => void)[] }>();
+  /** Store writes not yet settled, per room. */
+  private readonly writesInFlight = new Map<string, RoomWrites>();
 
   constructor(options: PersistenceOptions) {
     this.store = options.store;
