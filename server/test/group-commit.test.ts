@@ -54,7 +54,6 @@ test('a batch right after a write of several items waits for the busy window; af
   started = performance.now();
   await commit.add('the same client, right after its acknowledgement');
   assert.ok(since(started, 1) < 300, `a lone client's next batch written ${since(started, 1)} ms after its add`);
-  started = performance.now();
   await Promise.all([commit.add('two clients'), commit.add('at once')]);
   started = performance.now();
   await commit.add('right after a batch of two: busy');
