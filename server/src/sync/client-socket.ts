@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode } from '../close-codes.ts';
 import * as decoding from 'lib0/decoding';
 import { AckGate } from './ack-gate.ts';
+import { sendBinary } from './shared-frames.ts';
 import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
@@ -91,7 +92,9 @@ export class ClientSocket {
     switch (type) {
       case MessageType.sync:
       case MessageType.awareness:
-        this.transmit(frame.subarray(this.prefixLength), onSent);
+        // The same frame goes to every client of the room: the offset, not a subarray per client, lets them share
+        // one framed buffer (see shared-frames.ts).
+        this.transmit(frame, onSent, this.prefixLength);
         return;
       case MessageType.syncReply: {
         // Same payload as a sync message; y-websocket knows only type 0.
@@ -117,26 +120,25 @@ export class ClientSocket {
   }
 
   /**
-   * Sends raw bytes (already in this endpoint's framing), counting them, and drops a client that stopped reading.
-   * `onSent` as for {@link send}.
+   * Sends raw bytes (already in this endpoint's framing) from `offset` on, counting them, and drops a client that
+   * stopped reading. `onSent` as for {@link send}.
    */
-  transmit(bytes: Uint8Array, onSent?: () => void): void {
+  transmit(bytes: Uint8Array, onSent?: () => void, offset = 0): void {
     if (this.ws.readyState !== this.ws.OPEN) {
       onSent?.();
       return;
     }
-    // The callback only when asked for: ws does extra bookkeeping per send that has one.
-    if (onSent) this.ws.send(bytes, () => onSent());
-    else this.ws.send(bytes);
+    sendBinary(this.ws, bytes, offset, onSent);
+    const length = bytes.byteLength - offset;
     const traffic = this.metrics?.traffic[this.endpoint];
     if (traffic) {
       traffic.messagesOut += 1;
-      traffic.bytesOut += bytes.byteLength;
+      traffic.bytesOut += length;
     }
     // Never buffer without limit for a client that does not read. A large first sync may sit above the bound for a
     // moment, so the bound itself is judged by the heartbeat (see SocketServer.beat); the hard cap here allows four
     // times the bound on top of the largest message sent, so a growing backlog is cut at once and a big sync is not.
-    if (bytes.byteLength > this.largestSend) this.largestSend = bytes.byteLength;
+    if (length > this.largestSend) this.largestSend = length;
     if (this.ws.bufferedAmount > this.maxBufferedBytes * 4 + this.largestSend) this.cutOff();
   }
 
