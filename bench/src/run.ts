@@ -8,7 +8,8 @@
  *
  * With `--runs N` each measurement is repeated on fresh servers, in rounds that measure every server once, and the
  * median is printed (the issue's anchors are medians of 3; the default of 1 keeps a full run at a few minutes on 2
- * cores).
+ * cores). With `--paired`, a scenario that allows it (cpu) measures the servers of a round at the same time instead of
+ * one after another, so they share the machine's moment: for comparing CPU per message on a host whose speed drifts.
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -38,10 +39,12 @@ interface Args extends Options {
   runs: number;
   targets: Set<TargetName> | undefined;
   waitIdleS: number;
+  /** Measure the targets of a round at the same time (scenarios marked `pairable`). */
+  paired: boolean;
 }
 
 function usage(): never {
-  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--targets ${Object.keys(TARGETS).join(',')}]`);
+  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--paired] [--targets ${Object.keys(TARGETS).join(',')}]`);
   process.exit(2);
 }
 
@@ -62,6 +65,8 @@ function recoverNpmFlags(argv: string[]): string[] {
     out.splice(out.indexOf(value), 1);
     out.push(`--${flag}`, value);
   };
+  // A switch arrives as npm_config_paired=true and nothing in argv.
+  if (envOf('paired') === 'true' && !argv.includes('--paired')) out.push('--paired');
   for (const flag of FLAGS) {
     const value = envOf(flag);
     if (value !== undefined && value !== 'true' && !argv.includes(`--${flag}`)) out.push(`--${flag}`, value);
@@ -79,7 +84,7 @@ function recoverNpmFlags(argv: string[]): string[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { scenarios: [], runs: 1, durationS: 10, rounds: 10, idleClients: 2000, targets: undefined, waitIdleS: 0 };
+  const args: Args = { scenarios: [], runs: 1, durationS: 10, rounds: 10, idleClients: 2000, targets: undefined, waitIdleS: 0, paired: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): number => {
@@ -94,7 +99,8 @@ function parseArgs(argv: string[]): Args {
       i--;
       continue;
     }
-    if (arg === '--runs') args.runs = Math.round(value());
+    if (arg === '--paired') args.paired = true;
+    else if (arg === '--runs') args.runs = Math.round(value());
     else if (arg === '--duration') args.durationS = value();
     else if (arg === '--rounds') args.rounds = Math.round(value());
     else if (arg === '--idle-clients') args.idleClients = Math.round(value());
@@ -257,45 +263,50 @@ async function main(): Promise<void> {
     const loads: number[] = [];
     const collected = new Map<TargetName, Map<string, Value[]>>(targets.map((name) => [name, new Map()]));
     // Round-robin: each round measures every target once. The machine's speed drifts over minutes (shared host), and
-    // measuring target by target would put that drift between the servers being compared.
-    for (let run = 0; run < args.runs; run++) {
-      for (const name of targets) {
-        const target: Target = TARGETS[name];
-        const perMetric = collected.get(name)!;
-        let values: Record<string, Value>;
-        const busy = await quietMachine(args.waitIdleS);
-        const loadBefore = loadavg()[0];
-        loads.push(loadBefore);
-        const began = performance.now();
-        if (target.kind === 'scrawl' && scrawlUnavailable) {
-          values = Object.fromEntries(scenario.metrics.map((m) => [m.key, 'skipped']));
-        } else {
-          try {
-            values = await scenario.run(target, ctx);
-          } catch (error) {
-            if (error instanceof ScenarioSkipped) {
-              console.log(`  ${scenario.name} skipped: ${error.message}`);
-              notes.push(`${scenario.name} skipped: ${error.message}`);
-            } else if (error instanceof ServerUnavailable && target.kind === 'scrawl') {
-              scrawlUnavailable = error.message;
-              console.log(`  Scrawl skipped: ${error.message}`);
-              notes.push(`Scrawl skipped: ${error.message}`);
-            } else {
-              ctx.note(target, `${scenario.name} failed: ${(error as Error).stack ?? error}`);
-            }
-            const label = error instanceof ServerUnavailable || error instanceof ScenarioSkipped ? 'skipped' : 'error';
-            values = Object.fromEntries(scenario.metrics.map((m) => [m.key, label]));
+    // measuring target by target would put that drift between the servers being compared. Paired, a round's targets
+    // run at once: they then share even the drift within a minute, at the price of sharing the cores.
+    const paired = args.paired && scenario.pairable === true;
+    if (args.paired && !paired) console.log(`  (--paired: ${scenario.name} measures one server at a time)`);
+    const measure = async (name: TargetName, run: number) => {
+      const target: Target = TARGETS[name];
+      const perMetric = collected.get(name)!;
+      let values: Record<string, Value>;
+      const busy = await quietMachine(args.waitIdleS);
+      const loadBefore = loadavg()[0];
+      loads.push(loadBefore);
+      const began = performance.now();
+      if (target.kind === 'scrawl' && scrawlUnavailable) {
+        values = Object.fromEntries(scenario.metrics.map((m) => [m.key, 'skipped']));
+      } else {
+        try {
+          values = await scenario.run(target, ctx);
+        } catch (error) {
+          if (error instanceof ScenarioSkipped) {
+            console.log(`  ${scenario.name} skipped: ${error.message}`);
+            notes.push(`${scenario.name} skipped: ${error.message}`);
+          } else if (error instanceof ServerUnavailable && target.kind === 'scrawl') {
+            scrawlUnavailable = error.message;
+            console.log(`  Scrawl skipped: ${error.message}`);
+            notes.push(`Scrawl skipped: ${error.message}`);
+          } else {
+            ctx.note(target, `${scenario.name} failed: ${(error as Error).stack ?? error}`);
           }
+          const label = error instanceof ServerUnavailable || error instanceof ScenarioSkipped ? 'skipped' : 'error';
+          values = Object.fromEntries(scenario.metrics.map((m) => [m.key, label]));
         }
-        for (const [key, value] of Object.entries(values)) {
-          if (!perMetric.has(key)) perMetric.set(key, []);
-          perMetric.get(key)!.push(value);
-        }
-        const summary = scenario.metrics.map((m) => `${m.key}=${show(values[m.key])}`).join(' ');
-        console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s, machine ${busy.toFixed(0)} % busy before, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}): ${summary}`);
-        loads.push(loadavg()[0]);
-        if (busy >= 10) ctx.note(target, `${scenario.name} run ${run + 1} started on a busy machine (${busy.toFixed(0)} % of all cores busy)`);
       }
+      for (const [key, value] of Object.entries(values)) {
+        if (!perMetric.has(key)) perMetric.set(key, []);
+        perMetric.get(key)!.push(value);
+      }
+      const summary = scenario.metrics.map((m) => `${m.key}=${show(values[m.key])}`).join(' ');
+      console.log(`  ${target.label.padEnd(13)} run ${run + 1}/${args.runs} (${((performance.now() - began) / 1000).toFixed(1)} s, machine ${busy.toFixed(0)} % busy before, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}): ${summary}`);
+      loads.push(loadavg()[0]);
+      if (busy >= 10) ctx.note(target, `${scenario.name} run ${run + 1} started on a busy machine (${busy.toFixed(0)} % of all cores busy)`);
+    };
+    for (let run = 0; run < args.runs; run++) {
+      if (paired) await Promise.all(targets.map((name) => measure(name, run)));
+      else for (const name of targets) await measure(name, run);
     }
     for (const metric of scenario.metrics) {
       const row: Row = {};

@@ -36,6 +36,11 @@ export interface Scenario {
   run(target: Target, ctx: Context): Promise<Record<string, Value>>;
   /** Left out of the default full run (it would push it past ~8 minutes): run it by name. */
   optIn?: boolean;
+  /**
+   * Its servers may be measured at the same time (`--paired`): each figure is read off the server's own process and
+   * its own clients, so measurements sharing the bench process do not mix (except the bench's own CPU, noted).
+   */
+  pairable?: boolean;
   /** Rows for servers the scenario cannot measure by design (anchors in the durability scenario). */
   fixed?: Partial<Record<TargetName, Record<string, Value>>>;
 }

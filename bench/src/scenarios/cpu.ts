@@ -159,6 +159,8 @@ export const cpu: Scenario = {
   name: 'cpu',
   title: `relay cost: ${ROOMS} rooms x ${CLIENTS_PER_ROOM} clients, ${WRITERS_PER_ROOM} writers/room at ${UPDATES_PER_S}/s; then + cursors at ${CURSORS_PER_S} Hz`,
   targets: ['scrawl-sync', 'scrawl-yjs', 'yws', 'hp', 'hp-level', 'floor'],
+  // With --paired the bench-clients CPU figure covers the clients of every server measured at that moment.
+  pairable: true,
   metrics: [
     { key: 'usPerMsg', label: 'CPU µs / delivered msg', target: '<= 32 µs (best anchor), aim 16' },
     { key: 'cpuPct', label: 'server CPU (%)' },
