@@ -44,11 +44,11 @@ let lastFrame: Buffer = Buffer.alloc(0);
 
 function frameFor(source: Uint8Array, offset: number): Buffer {
   if (source !== lastSource || offset !== lastOffset) {
-    const payload = source.subarray(offset);
-    const [header] = Sender.frame(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), BINARY_FRAME);
-    const frame = Buffer.allocUnsafe(header.length + payload.byteLength);
-    frame.set(header);
-    frame.set(payload, header.length);
+    const payload = Buffer.from(source.buffer, source.byteOffset + offset, source.byteLength - offset);
+    const [header] = Sender.frame(payload, BINARY_FRAME);
+    const frame = Buffer.allocUnsafe(header.length + payload.length);
+    header.copy(frame);
+    payload.copy(frame, header.length);
     lastSource = source;
     lastOffset = offset;
     lastFrame = frame;
