@@ -76,6 +76,19 @@ test('malformed frames on /yjs/:room close that connection with 4400', async () 
   }
 });
 
+// Found by the hardening fuzz test: an update Yjs decodes, whose second item (client 4242, clock 3) has its origin at
+// 4242:83, after itself. Yjs looked that up without a check and threw halfway through the apply (the socket closed
+// with 1011, and the update had already been stored).
+const forwardReference = Buffer.from('01029221000801016103' + '7d01770374776f760105746872656575017d0383922153010400', 'hex');
+
+test('regression: an update whose item refers forward to its own client closes with 4400 and is not applied', async () => {
+  await expectClose('/yjs/forward-ref', bytes(0, 2, ...varUint(forwardReference.byteLength), forwardReference), 4400);
+  const response = await fetch(`${srv.httpUrl}/api/rooms/forward-ref/state`);
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+  assert.equal(doc.share.size, 0, 'nothing of the refused update reached the room');
+});
+
 test('malformed frames on /sync close that connection with 4400', async () => {
   const cases: [string, Uint8Array | string][] = [
     ['truncated document name', bytes(...varUint(40), 1, 2)],

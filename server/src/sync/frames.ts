@@ -80,10 +80,25 @@ export function validateClientMessage(decoder: decoding.Decoder, allowed: readon
   return type;
 }
 
-/** Throws unless `update` decodes as a Yjs update (v1) to its last byte. */
+/**
+ * Throws unless `update` decodes as a Yjs update (v1) to its last byte, and no item refers to an item of its own
+ * client that comes at or after it.
+ */
 function validateUpdate(update: Uint8Array): void {
   // decodeUpdate reads every struct and the delete set; anything it cannot read would also fail to apply.
-  Y.decodeUpdate(update);
+  const { structs } = Y.decodeUpdate(update);
+  // Yjs trusts an item's references to its own client's items to be earlier ones (a client can only refer to what it
+  // already wrote) and looks them up without a check: a forward reference throws halfway through the apply, after the
+  // update was stored (found by the hardening fuzz test).
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item)) continue;
+    const { id, origin, rightOrigin, parent } = struct;
+    for (const reference of [origin, rightOrigin, parent instanceof Y.ID ? parent : null]) {
+      if (reference && reference.client === id.client && reference.clock >= id.clock) {
+        throw malformed(`item ${id.client}:${id.clock} refers to ${reference.client}:${reference.clock}, not an earlier item of its client`);
+      }
+    }
+  }
 }
 
 /** Throws unless `update` is an awareness update whose every state is JSON (or null, for a removal). */
