@@ -106,6 +106,38 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     }
   });
 
+  withStore('lists every room once, whatever it holds, and deletes one room without touching its neighbours', async (store) => {
+    const rooms = ['a', 'a-b', 'ab', 'z_1'];
+    for (const room of rooms) {
+      const w = writer(store, room);
+      for (let i = 0; i < 3; i++) w.doc.getMap('m').set(`k${i}`, room);
+      await w.settle();
+    }
+    await store.compact('ab');
+    await store.saveVersion('versions-only', { id: 'v1', label: '', auto: true, createdAt: new Date().toISOString(), bytes: 1 }, new Uint8Array([1]));
+    const listed = async () => {
+      const seen: string[] = [];
+      for await (const room of store.listRooms()) seen.push(room);
+      return seen.sort();
+    };
+    assert.deepEqual(await listed(), [...rooms, 'versions-only'].sort());
+
+    await store.saveVersion('a', { id: 'v1', label: 'x', auto: false, createdAt: new Date().toISOString(), bytes: 1 }, new Uint8Array([2]));
+    await store.deleteRoom('a');
+    await store.deleteRoom('ab');
+    assert.deepEqual(await store.load('a'), []);
+    assert.deepEqual(await store.listVersions('a'), []);
+    assert.deepEqual(await store.stats('ab'), { snapshotBytes: 0, logEntries: 0, logBytes: 0 });
+    assert.deepEqual(await listed(), ['a-b', 'versions-only', 'z_1']);
+    assert.equal((await store.load('a-b')).length, 3, 'a room whose id starts with the deleted one keeps its log');
+
+    // A deleted room starts afresh: appends after the delete are all there is.
+    const w = writer(store, 'a');
+    w.doc.getMap('m').set('new', 1);
+    await w.settle();
+    assert.equal(await contentOf(store, 'a', w.doc), canonicalJson({ m: { new: 1 } }));
+  });
+
   withStore('compaction keeps the state, empties the log and is idempotent', async (store) => {
     const w = writer(store, 'compact');
     const text = w.doc.getText('t');

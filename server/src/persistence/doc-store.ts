@@ -59,6 +59,18 @@ export interface DocStore {
   /** Deletes versions (retention); unknown ids are ignored. */
   deleteVersions(room: string, ids: string[]): Promise<void>;
 
+  /**
+   * Every room the store holds anything of (snapshot, log or versions), each once, in no particular order. Used to
+   * build the board catalog of a store written before the catalog existed, and by `npm run reindex`.
+   */
+  listRooms(): AsyncIterable<string>;
+
+  /**
+   * Deletes everything the store holds of the room: snapshot, log and versions ("delete forever"). The caller makes
+   * sure the room is not loaded and has no write in flight; an append racing the delete may survive it.
+   */
+  deleteRoom(room: string): Promise<void>;
+
   /** Finishes pending writes and releases the store. */
   close(): Promise<void>;
 }

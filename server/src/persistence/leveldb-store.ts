@@ -36,6 +36,17 @@ const logRange = (room: string) => ({ gt: logPrefix(room), lt: `${room}/l0` });
 const versionInfoKey = (room: string, id: string) => `${room}/vi/${id}`;
 const versionStateKey = (room: string, id: string) => `${room}/vs/${id}`;
 const versionInfoRange = (room: string) => ({ gt: `${room}/vi/`, lt: `${room}/vi0` });
+// The smallest character a room id may start with ('-'); sublevels' keys start with '!', below it.
+const FIRST_ROOM_KEY = '-';
+
+/** Records kept beside the documents in the LevelDB database (see {@link LevelDbStore.sideTable}). */
+export interface SideTable {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, value: Uint8Array): Promise<void>;
+  del(key: string): Promise<void>;
+  /** Every key and value, in key order. */
+  entries(): AsyncIterable<[string, Uint8Array]>;
+}
 
 /**
  * The embedded default store on LevelDB (package `level`). Appends that arrive in the same tick go to disk as one
@@ -186,6 +197,44 @@ export class LevelDbStore implements DocStore {
       );
     });
     return true;
+  }
+
+  async *listRooms(): AsyncIterable<string> {
+    // Every key of a room starts with `<room>/`; records kept beside the documents (sublevels) start with '!', which
+    // sorts before every character a room id may hold. One seek past each room's keys instead of reading them all.
+    const keys = this.db.keys({ gte: FIRST_ROOM_KEY });
+    try {
+      for (let key = await keys.next(); key !== undefined; key = await keys.next()) {
+        const room = key.slice(0, key.indexOf('/'));
+        yield room;
+        keys.seek(`${room}0`);
+      }
+    } finally {
+      await keys.close();
+    }
+  }
+
+  async deleteRoom(room: string): Promise<void> {
+    await this.appends.drain();
+    await this.roomLocks.run(room, async () => {
+      await this.db.clear({ gte: `${room}/`, lt: `${room}0` });
+      this.nextSeq.delete(room);
+    });
+  }
+
+  /**
+   * A part of the same database for records kept beside the documents (the board catalog, thumbnails). Its keys
+   * never mix with rooms' keys. Written without fsync: what lives there survives a crash of the process, and the
+   * catalog can be derived again from the documents (`npm run reindex`). Usable once the store is open.
+   */
+  sideTable(name: string): SideTable {
+    const table = this.db.sublevel<string, Uint8Array>(name, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    return {
+      get: (key) => table.get(key),
+      put: (key, value) => table.put(key, value),
+      del: (key) => table.del(key),
+      entries: () => table.iterator(),
+    };
   }
 
   async close(): Promise<void> {

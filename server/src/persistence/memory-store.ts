@@ -100,5 +100,15 @@ export class MemoryStore implements DocStore {
     for (const id of ids) this.versions.get(room)?.delete(id);
   }
 
+  async *listRooms(): AsyncIterable<string> {
+    const rooms = new Set([...this.rooms.keys(), ...this.versions.keys()]);
+    yield* rooms;
+  }
+
+  async deleteRoom(room: string): Promise<void> {
+    this.rooms.delete(room);
+    this.versions.delete(room);
+  }
+
   async close(): Promise<void> {}
 }

@@ -235,6 +235,37 @@ export class PostgresStore implements DocStore {
     await this.pool.query(`DELETE FROM ${this.versions} WHERE room = $1 AND id = ANY($2::text[])`, [room, ids]);
   }
 
+  async *listRooms(): AsyncIterable<string> {
+    const { rows } = await this.pool.query<{ room: string }>(
+      `SELECT room FROM ${this.snapshots} UNION SELECT DISTINCT room FROM ${this.log} UNION SELECT DISTINCT room FROM ${this.versions}`,
+    );
+    for (const row of rows) yield row.room;
+  }
+
+  async deleteRoom(room: string): Promise<void> {
+    await this.appends.drain();
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // The compaction lock: a compaction of this room on any instance finishes first or finds nothing.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [this.schema, room]);
+      for (const table of [this.snapshots, this.log, this.versions]) await client.query(`DELETE FROM ${table} WHERE room = $1`, [room]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        // The connection is broken; the transaction is gone with it and the original error is rethrown below.
+      });
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The connection pool and schema, for records kept beside the documents in the same database (the board catalog). */
+  get sharedDatabase(): { pool: pg.Pool; schema: string } {
+    return { pool: this.pool, schema: this.schema };
+  }
+
   async close(): Promise<void> {
     await this.appends.drain();
     await this.pool.end();
