@@ -1,0 +1,42 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TldrFileError, tldrToBoardUpdate } from './tldr-document.ts';
+
+/** Where the repository keeps the templates it ships (written by scripts/make-templates.ts). */
+export const SHIPPED_TEMPLATES_DIRECTORY = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** Prefix of a template board's id, so templates and user boards can never collide. */
+export const TEMPLATE_ID_PREFIX = 'template-';
+
+/** A template ready to seed as a board. */
+export interface ShippedTemplate {
+  /** `template-<file name without .tldr>`, e.g. `template-kanban`. */
+  id: string;
+  /** The file's document name; the file name when the document has none. */
+  title: string;
+  /** The board document (docs/document-schema.md) as one Yjs update, ready for `Y.applyUpdate` or the store. */
+  update: Uint8Array;
+}
+
+/**
+ * Reads every `*.tldr` file in `directory` and converts it to a board document, sorted by id. A broken file stops the
+ * load with a {@link TldrFileError} naming the file: shipped templates are part of the release, so this is a bug to
+ * see at start, not something to skip silently.
+ */
+export async function loadShippedTemplates(directory: string = SHIPPED_TEMPLATES_DIRECTORY): Promise<ShippedTemplate[]> {
+  const fileNames = (await readdir(directory)).filter((name) => name.endsWith('.tldr'));
+  const templates = await Promise.all(
+    fileNames.map(async (fileName) => {
+      const fileId = basename(fileName, '.tldr');
+      try {
+        const { update, title } = tldrToBoardUpdate(await readFile(join(directory, fileName)));
+        return { id: `${TEMPLATE_ID_PREFIX}${fileId}`, title: title ?? fileId, update };
+      } catch (error) {
+        if (error instanceof TldrFileError) throw new TldrFileError(error.problem, fileName);
+        throw error;
+      }
+    }),
+  );
+  return templates.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
