@@ -100,14 +100,18 @@ class TemplateBoard {
     return id;
   }
 
-  /** Free text on the page; `size` xl for the board's title, s for a hint under it. */
-  text(content: string, x: number, y: number, size: TLDefaultSizeStyle, color: TLDefaultColorStyle = 'black'): TLShapeId {
+  /**
+   * Free text on the page, wrapping at `width`; `size` xl for the board's title, s for a hint under it. Fixed width
+   * (autoSize off) because tldraw sizes auto-sized text when someone edits it, not when a board loads, and a file
+   * cannot carry a measured width: an auto-sized title written here would wrap after a few letters.
+   */
+  text(content: string, x: number, y: number, width: number, size: TLDefaultSizeStyle, color: TLDefaultColorStyle = 'black'): TLShapeId {
     const fontPx = TEXT_FONT_REM[size] * REM;
-    const lines = content.split('\n');
-    // A rough size for the layout check only: tldraw measures the real one when it renders.
-    const box = { x, y, w: Math.max(...lines.map((l) => l.length)) * fontPx * 0.55, h: lines.length * fontPx * 1.35 };
+    // A rough height for the layout check only (glyphs about 0.6 em wide): tldraw measures the real one.
+    const lines = Math.ceil((content.length * fontPx * 0.6) / width);
+    const box = { x, y, w: width, h: lines * fontPx * 1.35 };
     return this.putShape('text', PAGE_ID, x, y, 'text', {
-      color, size, w: 8, font: 'draw', textAlign: 'start', autoSize: true, scale: 1, richText: toRichText(content),
+      color, size, w: width, font: 'draw', textAlign: 'start', autoSize: false, scale: 1, richText: toRichText(content),
     }, box);
   }
 
@@ -133,7 +137,7 @@ class TemplateBoard {
   ): TLShapeId {
     return this.putShape(style.geo ?? 'box', parentId, rect.x, rect.y, 'geo', {
       w: rect.w, h: rect.h, geo: style.geo ?? 'rectangle', dash: style.dash ?? 'draw', growY: 0, url: '', scale: 1,
-      flipX: false, flipY: false, color: style.color ?? 'black', labelColor: 'black', fill: style.fill ?? 'semi',
+      flipX: false, flipY: false, color: style.color ?? 'black', labelColor: 'black', fill: style.fill ?? 'solid',
       size: style.size ?? 'm', font: 'draw', align: 'middle', verticalAlign: 'middle', richText: toRichText(label),
     }, rect);
   }
@@ -227,10 +231,10 @@ function withLabel(placed: Placed): Box {
   return placed.isFrame ? { ...placed.box, y: placed.box.y - 32, h: placed.box.h + 32 } : placed.box;
 }
 
-/** Title and one line of help above the content, whose top left is `x, top`. */
-function heading(board: TemplateBoard, hint: string, x = 0, top = 0): void {
-  board.text(board.title, x, top - 190, 'xl');
-  board.text(hint, x, top - 110, 's', 'grey');
+/** Title and a line or two of help above the content, whose top left is `x, top` and which is `width` wide. */
+function heading(board: TemplateBoard, hint: string, width: number, x = 0, top = 0): void {
+  board.text(board.title, x, top - 190, width, 'xl');
+  board.text(hint, x, top - 110, width, 's', 'grey');
 }
 
 /** Columns of sticky notes: one frame per column, notes stacked from the top, room left for more. */
@@ -249,7 +253,7 @@ function noteColumns(
 
 function retrospective(): TemplateBoard {
   const board = new TemplateBoard('retrospective', 'Retrospective');
-  heading(board, 'One idea per sticky note (press N). Vote with dots, then agree on a few actions with an owner each.');
+  heading(board, 'One idea per sticky note (press N). Vote with dots, then agree on a few actions with an owner each.', 3 * 260 + 2 * 40);
   noteColumns(board, [
     { name: 'Went well', color: 'green', notes: ['What made you proud this sprint?', 'What helped us move fast?'] },
     { name: 'To improve', color: 'orange', notes: ['What slowed us down?', 'What would you change next time?'] },
@@ -260,7 +264,7 @@ function retrospective(): TemplateBoard {
 
 function kanban(): TemplateBoard {
   const board = new TemplateBoard('kanban', 'Kanban board');
-  heading(board, 'One card per task. Drag cards to the right as work moves on; keep "Doing" short.');
+  heading(board, 'One card per task. Drag cards to the right as work moves on; keep "Doing" short.', 3 * 280 + 2 * 40);
   const columns = [
     { name: 'To do', color: 'grey', cards: ['Write the spec', 'Design review', 'Set up CI'] },
     { name: 'Doing', color: 'blue', cards: ['Fix the login bug', 'Draft release notes'] },
@@ -271,7 +275,7 @@ function kanban(): TemplateBoard {
   columns.forEach((column, i) => {
     const frame = board.frame(column.name, i * (columnWidth + 40), 0, columnWidth, 640);
     column.cards.forEach((label, n) => {
-      board.box(frame, label, { x: 20, y: 20 + n * (card.h + 20), ...card }, { color: column.color, fill: 'semi', size: 's' });
+      board.box(frame, label, { x: 20, y: 20 + n * (card.h + 20), ...card }, { color: column.color, fill: 'solid', size: 's' });
     });
   });
   return board;
@@ -279,9 +283,9 @@ function kanban(): TemplateBoard {
 
 function brainstorm(): TemplateBoard {
   const board = new TemplateBoard('brainstorm', 'Brainstorm');
-  heading(board, 'Write the topic in the middle, then add ideas around it: quantity first, judge later.', -560, -410);
+  heading(board, 'Write the topic in the middle, then add ideas around it: quantity first, judge later.', 1120, -560, -410);
   const topic = { w: 320, h: 180 };
-  board.box(PAGE_ID, 'Topic', { x: -topic.w / 2, y: -topic.h / 2, ...topic }, { geo: 'ellipse', color: 'violet', fill: 'semi', size: 'xl' });
+  board.box(PAGE_ID, 'Topic', { x: -topic.w / 2, y: -topic.h / 2, ...topic }, { geo: 'ellipse', color: 'violet', fill: 'solid', size: 'xl' });
   const ideas: [string, TLDefaultColorStyle][] = [
     ['Who is it for?', 'yellow'],
     ['What problem does it solve?', 'light-blue'],
@@ -304,19 +308,19 @@ function brainstorm(): TemplateBoard {
 
 function userFlow(): TemplateBoard {
   const board = new TemplateBoard('user-flow', 'User flow');
-  heading(board, 'Boxes are screens, diamonds are decisions. Arrows stay attached when you move a box.');
+  heading(board, 'Boxes are screens, diamonds are decisions. Arrows stay attached when you move a box.', 5 * 360 + 200);
   const step = { w: 200, h: 100 };
   const column = (n: number) => n * 360;
   const screen = (label: string, n: number, y = 0, color: TLDefaultColorStyle = 'blue') =>
-    board.box(PAGE_ID, label, { x: column(n), y, ...step }, { color, fill: 'semi' });
-  const landing = board.box(PAGE_ID, 'Landing page', { x: column(0), y: 0, ...step }, { geo: 'oval', color: 'violet', fill: 'semi' });
+    board.box(PAGE_ID, label, { x: column(n), y, ...step }, { color, fill: 'solid' });
+  const landing = board.box(PAGE_ID, 'Landing page', { x: column(0), y: 0, ...step }, { geo: 'oval', color: 'violet', fill: 'solid' });
   const signUp = screen('Sign up', 1);
   const inbox = screen('Check inbox', 2);
-  const verified = board.box(PAGE_ID, 'Email verified?', { x: column(3) - 10, y: -30, w: 220, h: 160 }, { geo: 'diamond', color: 'orange', fill: 'semi' });
+  const verified = board.box(PAGE_ID, 'Email verified?', { x: column(3) - 10, y: -30, w: 220, h: 160 }, { geo: 'diamond', color: 'orange', fill: 'solid' });
   const onboarding = screen('Onboarding', 4);
   const logIn = screen('Log in', 0, 320);
   // Between the two rows, so both paths reach it without crossing a box.
-  const dashboard = board.box(PAGE_ID, 'Dashboard', { x: column(5), y: 160, ...step }, { geo: 'oval', color: 'green', fill: 'semi' });
+  const dashboard = board.box(PAGE_ID, 'Dashboard', { x: column(5), y: 160, ...step }, { geo: 'oval', color: 'green', fill: 'solid' });
   board.arrow(landing, signUp, 'New user');
   board.arrow(signUp, inbox);
   board.arrow(inbox, verified);
@@ -330,7 +334,7 @@ function userFlow(): TemplateBoard {
 
 function weeklyPlanning(): TemplateBoard {
   const board = new TemplateBoard('weekly-planning', 'Weekly planning');
-  heading(board, 'Set a few goals for the week, then plan each day. Move what slips to the next day.');
+  heading(board, 'Set a few goals for the week, then plan each day. Move what slips to the next day.', 5 * 240 + 4 * 20);
   const columnWidth = 240;
   const gap = 20;
   const days = 5;
