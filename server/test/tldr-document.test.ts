@@ -129,13 +129,15 @@ test('a stroke is stored as segments of Y.Maps whose path is a Y.Text; session r
   assert.equal(doc.getMap('meta').get('title'), 'Sketch');
 });
 
-test('the title is the trimmed document name cut to 200 characters, and absent when the name is empty', () => {
+test('the title is the document name stored as a rename stores it, cut to 200 characters, and absent when empty', () => {
   const titleOf = (name: string) => docOf(tldrToBoardUpdate(JSON.stringify(fileWithStroke(name))).update).getMap('meta').get('title');
   assert.equal(titleOf('  Plans  '), 'Plans');
+  assert.equal(titleOf('Q3\n\tplanning   board'), 'Q3 planning board', 'whitespace runs become one space, as a rename stores them');
   assert.equal(titleOf('   '), undefined);
   assert.equal(titleOf(''), undefined);
-  const long = '🙂'.repeat(MAX_BOARD_TITLE_LENGTH + 50);
-  assert.equal(titleOf(long), '🙂'.repeat(MAX_BOARD_TITLE_LENGTH), 'cut by character, never inside an emoji');
+  assert.equal(titleOf('x'.repeat(MAX_BOARD_TITLE_LENGTH + 1)), 'x'.repeat(MAX_BOARD_TITLE_LENGTH));
+  // An emoji is two UTF-16 units: after one 'a', the 100th emoji would straddle the limit and is dropped whole.
+  assert.equal(titleOf(`a${'🙂'.repeat(MAX_BOARD_TITLE_LENGTH)}`), `a${'🙂'.repeat(MAX_BOARD_TITLE_LENGTH / 2 - 1)}`, 'never half an emoji');
   const withoutDocument = { ...fileWithStroke(), records: [page, drawShape] };
   assert.equal(docOf(tldrFileToBoardUpdate(validateTldrFile(withoutDocument))).getMap('meta').get('title'), undefined);
 });

@@ -25,10 +25,10 @@ export const MAX_TLDR_RECORDS = 100_000;
 /** How deeply a record's JSON may nest; tldraw's deepest (rich text) stays under 15. Bounds recursion when encoding. */
 export const MAX_RECORD_DEPTH = 64;
 
-/** The longest board title kept in `meta.title`, in characters (longer document names are cut). */
+/** The longest board title kept in `meta.title`, in UTF-16 units as the web app counts (longer names are cut). */
 export const MAX_BOARD_TITLE_LENGTH = 200;
 
-/** Key in the `meta` map: the board's title, a string of at most {@link MAX_BOARD_TITLE_LENGTH} characters. */
+/** Key in the `meta` map: the board's title, a string of at most {@link MAX_BOARD_TITLE_LENGTH} characters (web: TITLE_KEY). */
 export const TITLE_KEY = 'title';
 
 /** The record types a board holds (document scope in tldraw's default schema). */
@@ -131,12 +131,18 @@ export function validateTldrFile(value: unknown): TldrFile {
   return { tldrawFileFormatVersion: TLDR_FILE_FORMAT_VERSION, schema: value.schema, records };
 }
 
-/** The board title a file carries: its document record's `name`, trimmed and cut to {@link MAX_BOARD_TITLE_LENGTH}, or null. */
+/**
+ * The board title a file carries: its document record's `name` stored as the web app stores a rename
+ * (web/src/board/boardTitle.ts): whitespace runs become one space, ends trimmed, cut to {@link MAX_BOARD_TITLE_LENGTH}
+ * UTF-16 units (JavaScript string length, what the app checks) without splitting a surrogate pair. Null when empty.
+ */
 export function titleOfTldrFile(file: TldrFile): string | null {
   const name = file.records.find((record) => record.id === DOCUMENT_ID)?.name;
   if (typeof name !== 'string') return null;
-  // Cut by code point so that a title never ends in half an emoji.
-  const title = [...name.trim()].slice(0, MAX_BOARD_TITLE_LENGTH).join('').trim();
+  let title = name.replace(/\s+/g, ' ').trim().slice(0, MAX_BOARD_TITLE_LENGTH);
+  // A high surrogate left at the end is half an emoji.
+  if (/[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
+  title = title.trim();
   return title === '' ? null : title;
 }
 
