@@ -20,7 +20,7 @@ import {
   type TLRecord,
   type TLShapeId,
 } from '@tldraw/tlschema';
-import { getIndexAbove, type IndexKey } from '@tldraw/utils';
+import { validateIndexKey, type IndexKey } from '@tldraw/utils';
 import { createHeadlessStore } from '../web/src/board/headlessStore.ts';
 
 const OUTPUT_DIRECTORY = new URL('../server/templates/', import.meta.url);
@@ -30,6 +30,8 @@ const PAGE_ID = 'page:page' as TLPageId;
 
 /** tldraw's note size at scale 1. */
 const NOTE = 200;
+/** The digits of tldraw's fractional index keys, in order. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Pixels per rem in tldraw's font size tables (FONT_SIZES etc. are in rem). */
 const REM = 16;
 const TEXT_FONT_REM: Record<TLDefaultSizeStyle, number> = { s: 1.125, m: 1.5, l: 2.25, xl: 2.75 };
@@ -61,7 +63,7 @@ interface ArrowLine {
 /** A board under construction: helpers that add validated tldraw records with sensible styles and track the layout. */
 class TemplateBoard {
   readonly store = createHeadlessStore();
-  private readonly lastIndexByParent = new Map<string, IndexKey | null>();
+  private readonly childCountByParent = new Map<string, number>();
   private readonly placed = new Map<TLShapeId, Placed>();
   private readonly arrows: ArrowLine[] = [];
   private counter = 0;
@@ -83,11 +85,18 @@ class TemplateBoard {
     return createShapeId(`${this.id}-${kind}-${++this.counter}`);
   }
 
-  /** Siblings stack in the order they are added. */
+  /**
+   * Siblings stack in the order they are added: a1, a2, ... a9, aA, ... (fractional index keys with a one-digit
+   * integer part). Counted rather than taken from getIndexAbove, which adds random jitter and would make every
+   * regeneration rewrite the files.
+   */
   private nextIndex(parentId: string): IndexKey {
-    const index = getIndexAbove(this.lastIndexByParent.get(parentId) ?? null);
-    this.lastIndexByParent.set(parentId, index);
-    return index;
+    const count = (this.childCountByParent.get(parentId) ?? 0) + 1;
+    if (count >= BASE62.length) throw new Error(`${this.id}: more than ${BASE62.length - 1} shapes in ${parentId}`);
+    this.childCountByParent.set(parentId, count);
+    const index = `a${BASE62[count]}`;
+    validateIndexKey(index);
+    return index as IndexKey;
   }
 
   private putShape(kind: string, parentId: string, x: number, y: number, type: string, props: object, box: Box): TLShapeId {
