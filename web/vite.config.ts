@@ -46,6 +46,8 @@ export default defineConfig({
       '/sync': { target: DEV_SERVER_ORIGIN, ws: true },
       '/yjs': { target: DEV_SERVER_ORIGIN, ws: true },
       '/api': { target: DEV_SERVER_ORIGIN },
+      // The server makes the board (and copies a template) and redirects to it.
+      '^/new(\\?|$)': { target: DEV_SERVER_ORIGIN },
     },
   },
 })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { searchWithoutToken, takePageToken, tokenClaims, tokenStorageKey, viewOnlyReason } from '../src/app/access.ts'
+import { BOARDS_PAGE_TOKEN_ROOM, searchWithoutToken, takeBoardToken, takePageToken, tokenClaims, tokenStorageKey, viewOnlyReason } from '../src/app/access.ts'
 
 /** An unsigned JWT-shaped token with `payload` (the UI never verifies; only the server does). */
 function fakeJwt(payload: object): string {
@@ -47,4 +47,17 @@ test('view-only: a read-only token, ?view=1 or the embed option; an edit token a
   assert.equal(viewOnlyReason({ token: null, search: '?view=0' }), null)
   assert.equal(viewOnlyReason({ token: null, search: '', embedReadonly: true }), 'embed-readonly')
   assert.equal(viewOnlyReason({ token: null, search: '' }), null)
+})
+
+test('a board opened from the boards page uses the list token when it covers every room, never another room’s', () => {
+  const storage = memoryStorage()
+  const everyRoom = fakeJwt({ room: '*', mode: 'rw' })
+  takePageToken({ room: BOARDS_PAGE_TOKEN_ROOM, search: `?token=${everyRoom}`, storage })
+  assert.equal(takeBoardToken({ room: 'r1', search: '', storage }), everyRoom)
+  assert.equal(takeBoardToken({ room: 'r1', search: '?token=own', storage }), 'own', 'the board’s own token wins')
+
+  const other = memoryStorage()
+  takePageToken({ room: BOARDS_PAGE_TOKEN_ROOM, search: `?token=${fakeJwt({ room: 'r2', mode: 'rw' })}`, storage: other })
+  assert.equal(takeBoardToken({ room: 'r1', search: '', storage: other }), null)
+  assert.equal(takeBoardToken({ room: 'r1', search: '', storage: memoryStorage() }), null)
 })

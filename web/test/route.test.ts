@@ -2,8 +2,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NEW_ROOM_ID_LENGTH, ROOM_ID_PATTERN, newRoomId, parseRoute } from '../src/app/route.ts'
 
-test('routes: new board, board, embed with options, and invalid ids', () => {
-  assert.deepEqual(parseRoute('/'), { kind: 'new' })
+test('routes: the boards page, new board, board, embed with options, and invalid ids', () => {
+  assert.deepEqual(parseRoute('/'), { kind: 'boards' })
+  assert.deepEqual(parseRoute('/new'), { kind: 'new', template: null })
+  assert.deepEqual(parseRoute('/new', '?template=tpl_1&token=x'), { kind: 'new', template: 'tpl_1' })
+  assert.deepEqual(parseRoute('/new', '?template=not%20an%20id'), { kind: 'new', template: null }, 'a malformed template id is dropped')
+  assert.equal(parseRoute('/new/x').kind, 'invalid')
   assert.deepEqual(parseRoute('/b/team-42_x'), { kind: 'board', room: 'team-42_x' })
   assert.deepEqual(parseRoute('/embed/r1', '?ui=minimal&theme=dark&readonly=1&token=abc'), {
     kind: 'embed',

@@ -1,13 +1,15 @@
 import { useMemo } from 'react'
-import { searchWithoutToken, takePageToken, viewOnlyReason } from './access.ts'
+import { BOARDS_PAGE_TOKEN_ROOM, searchWithoutToken, takeBoardToken, takePageToken, viewOnlyReason } from './access.ts'
 import { tldrawAssetUrls } from './assetUrls.ts'
 import { BoardPage } from './BoardPage.tsx'
+import { BoardsPage } from '../boards/BoardsPage.tsx'
 import { parseParentOrigins } from './embedBridge.ts'
 import { boardPath, newRoomId, parseRoute } from './route.ts'
 
 /**
- * Picks the page from the URL. `/` gets a fresh room id (the server normally redirects first;
- * this covers dev servers and static hosting) and the address bar is rewritten to `/b/:room`.
+ * Picks the page from the URL: `/` the boards page, `/b/:room` a board, `/embed/:room` an embedded
+ * one. `/new` is the server's (it makes the board, from a template if asked, and redirects); on a
+ * dev or static host that lacks it, the app makes up a fresh room id and rewrites the address.
  * A `?token=` is kept for this tab (sessionStorage) and taken out of the address bar.
  */
 export function App() {
@@ -16,10 +18,13 @@ export function App() {
     let route = parseRoute(window.location.pathname, search)
     if (route.kind === 'new') {
       route = { kind: 'board' as const, room: newRoomId() }
-      window.history.replaceState(null, '', boardPath(route.room) + search)
+      window.history.replaceState(null, '', boardPath(route.room) + searchWithoutTemplate(search))
     }
     if (route.kind === 'invalid') return { route, token: null, search }
-    const token = takePageToken({ room: route.room, search })
+    const token =
+      route.kind === 'boards'
+        ? takePageToken({ room: BOARDS_PAGE_TOKEN_ROOM, search })
+        : takeBoardToken({ room: route.room, search })
     if (new URLSearchParams(search).has('token')) {
       window.history.replaceState(null, '', window.location.pathname + searchWithoutToken(search) + window.location.hash)
     }
@@ -27,6 +32,8 @@ export function App() {
   }, [])
 
   switch (route.kind) {
+    case 'boards':
+      return <BoardsPage token={token} />
     case 'board':
       return <BoardPage room={route.room} token={token} embed={null} viewOnly={viewOnlyReason({ token, search })} assetUrls={tldrawAssetUrls} />
     case 'embed':
@@ -43,10 +50,17 @@ export function App() {
     case 'invalid':
       return (
         <p className="scrawl-message">
-          {route.reason} <a href="/">Start a new board</a>
+          {route.reason} <a href="/">All boards</a>
         </p>
       )
     default:
       return null
   }
+}
+
+function searchWithoutTemplate(search: string): string {
+  const query = new URLSearchParams(search)
+  query.delete('template')
+  const rest = query.toString()
+  return rest ? `?${rest}` : ''
 }

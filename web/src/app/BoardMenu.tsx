@@ -1,7 +1,11 @@
 import { DefaultMainMenu, DefaultMainMenuContent, TldrawUiMenuGroup, TldrawUiMenuItem, useEditor, useToasts } from 'tldraw'
 import { exportBoard, importBoard } from '../board/boardFile.ts'
+import { BoardsMenuGroup } from '../boards/BoardsMenuGroup.tsx'
 
-/** tldraw's main menu (which already exports PNG and SVG) plus saving and opening a board as JSON. */
+/**
+ * tldraw's main menu (which already exports PNG and SVG) plus the boards group (switch, rename,
+ * duplicate, new, all boards) and saving and opening a board as JSON.
+ */
 export function BoardMenu() {
   const editor = useEditor()
   const { addToast } = useToasts()
@@ -9,7 +13,7 @@ export function BoardMenu() {
     const file = new Blob([JSON.stringify(exportBoard(editor.store))], { type: 'application/json' })
     const link = document.createElement('a')
     link.href = URL.createObjectURL(file)
-    link.download = `${document.title || 'board'}.scrawl.json`
+    link.download = `${document.title.replace(/ · Scrawl$/, '') || 'board'}.scrawl.json`
     link.click()
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000)
   }
@@ -32,6 +36,7 @@ export function BoardMenu() {
   }
   return (
     <DefaultMainMenu>
+      <BoardsMenuGroup />
       <TldrawUiMenuGroup id="scrawl-board-file">
         <TldrawUiMenuItem id="scrawl-export-json" label="Save board as JSON" readonlyOk onSelect={save} />
         <TldrawUiMenuItem id="scrawl-import-json" label="Open board from JSON…" onSelect={open} />

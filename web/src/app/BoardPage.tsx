@@ -14,6 +14,12 @@ import { SharePopover } from './SharePopover.tsx'
 import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
 import { useRoomBoard } from './useRoomBoard.ts'
 import { VersionPanel } from './VersionPanel.tsx'
+import { tabTitleFor } from '../board/boardTitle.ts'
+import { BoardChromeContext, type BoardChrome } from '../boards/BoardsMenuGroup.tsx'
+import { createBoardsApi } from '../boards/boardsApi.ts'
+import { createRecentBoardsStore } from '../boards/recentBoards.ts'
+import { mountThumbnails } from '../boards/thumbnails.ts'
+import { useBoardTitle } from '../boards/useBoardTitle.ts'
 
 /** Props of {@link BoardPage}. */
 export interface BoardPageProps {
@@ -52,6 +58,26 @@ export function BoardPage(props: BoardPageProps) {
   const [openPanel, setOpenPanel] = useState<OpenPanel>(null)
   const api = useMemo(() => createRoomApi({ room, token, serverUrl }), [room, token, serverUrl])
   const effectiveViewOnly: ViewOnlyReason = viewOnly ?? (readonlyGranted ? 'token' : null)
+  const boardsApi = useMemo(() => createBoardsApi({ token, serverUrl }), [token, serverUrl])
+  const recent = useMemo(() => createRecentBoardsStore(), [])
+  const title = useBoardTitle(board?.connection.doc)
+  // The full app owns its tab and this browser's list of boards; an embed or a host app's component does not.
+  const ownsPage = chrome === 'app' && !embed
+  useEffect(() => {
+    if (ownsPage && board) recent.noteOpened(room)
+  }, [ownsPage, board, room, recent])
+  useEffect(() => {
+    if (!ownsPage || !board) return
+    document.title = tabTitleFor(title)
+    recent.noteTitle(room, title)
+  }, [ownsPage, board, room, title, recent])
+  const boardChrome = useMemo<BoardChrome | null>(
+    () =>
+      board
+        ? { room, doc: board.connection.doc, title, api: boardsApi, recent, newBoardToken: config?.authRequired ? token : null }
+        : null,
+    [board, room, title, boardsApi, recent, config, token],
+  )
 
   const components = useMemo<TLComponents>(
     () =>
@@ -73,27 +99,32 @@ export function BoardPage(props: BoardPageProps) {
           {bindingState.reason} <button onClick={() => window.location.reload()}>Reload</button>
         </div>
       )}
-      <Tldraw
-        key={room}
-        store={board.store}
-        shapeUtils={lazyShapeUtils}
-        licenseKey={config.tldrawLicenseKey ?? undefined}
-        assetUrls={assetUrls}
-        components={components}
-        user={user}
-        hideUi={embed?.minimalUi ?? false}
-        colorScheme={embed?.theme ?? undefined}
-        onMount={(editor) => {
-          const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
-          const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
-          const unmountHost = onEditor?.(editor)
-          return () => {
-            unmountHost?.()
-            unmountBridge()
-            unmountBoard()
-          }
-        }}
-      />
+      <BoardChromeContext.Provider value={boardChrome}>
+        <Tldraw
+          key={room}
+          store={board.store}
+          shapeUtils={lazyShapeUtils}
+          licenseKey={config.tldrawLicenseKey ?? undefined}
+          assetUrls={assetUrls}
+          components={components}
+          user={user}
+          hideUi={embed?.minimalUi ?? false}
+          colorScheme={embed?.theme ?? undefined}
+          onMount={(editor) => {
+            const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
+            const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
+            const thumbnails = mountThumbnails(editor, board, { api: boardsApi, viewOnly: viewOnly !== null })
+            if (window.__scrawl?.editor === editor) window.__scrawl.thumbnails = thumbnails.hook
+            const unmountHost = onEditor?.(editor)
+            return () => {
+              unmountHost?.()
+              thumbnails.stop()
+              unmountBridge()
+              unmountBoard()
+            }
+          }}
+        />
+      </BoardChromeContext.Provider>
       {!embed && openPanel === 'share' && (
         <SharePopover api={api} authRequired={config.authRequired} viewOnly={effectiveViewOnly !== null} serverUrl={serverUrl} onClose={() => setOpenPanel(null)} />
       )}

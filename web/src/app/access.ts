@@ -76,6 +76,22 @@ export function takePageToken({ room, search, storage = defaultStorage() }: Take
   }
 }
 
+/** Under which "room" the boards page (`/`) keeps its token: the catalog spans rooms. */
+export const BOARDS_PAGE_TOKEN_ROOM = '*'
+
+/**
+ * A board page's token: its own (`?token=` or kept for the room), else the boards page's token of
+ * this tab when that one covers every room (`room: "*"`), so opening a board from the list works
+ * with auth on. A token for other rooms is never offered (the server would refuse it anyway).
+ */
+export function takeBoardToken(options: TakePageTokenOptions): string | null {
+  const own = takePageToken(options)
+  if (own) return own
+  const listToken = takePageToken({ room: BOARDS_PAGE_TOKEN_ROOM, search: '', storage: options.storage })
+  const room = tokenClaims(listToken)?.room
+  return room === '*' || room === options.room ? listToken : null
+}
+
 /** `search` without its `token` parameter (for `history.replaceState`). */
 export function searchWithoutToken(search: string): string {
   const query = new URLSearchParams(search)

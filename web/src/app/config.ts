@@ -4,9 +4,14 @@ export interface AppConfig {
   tldrawLicenseKey: string | null
   /** Whether the server requires a token (AUTH_SECRET set). */
   authRequired: boolean
+  /**
+   * Whether the server lists its boards (false with `BOARD_LIST=off`: the boards page then shows only
+   * the boards this browser opened). Servers that do not send the field list them.
+   */
+  boardList: boolean
 }
 
-const FALLBACK: AppConfig = { tldrawLicenseKey: null, authRequired: false }
+const FALLBACK: AppConfig = { tldrawLicenseKey: null, authRequired: false, boardList: true }
 
 /**
  * Fetches the runtime config from the Scrawl server at `serverUrl` ('' = this page's origin).
@@ -21,6 +26,7 @@ export async function loadConfig(serverUrl = ''): Promise<AppConfig> {
     return {
       tldrawLicenseKey: typeof body.tldrawLicenseKey === 'string' ? body.tldrawLicenseKey : null,
       authRequired: body.authRequired === true,
+      boardList: body.boardList !== false,
     }
   } catch {
     // Offline: the cached board must still open.

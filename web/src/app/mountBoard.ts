@@ -1,6 +1,7 @@
 import { computed, createPresenceStateDerivation, react, UserRecordType, type Editor } from 'tldraw'
 import { PRESENCE_FIELD, syncPresence } from '../board/presence.ts'
 import type { RoomBoard } from './useRoomBoard.ts'
+import type { ThumbnailHook } from '../boards/thumbnails.ts'
 
 /** What the e2e tests (and curious developers) find on `window.__scrawl`. */
 export interface ScrawlTestHook {
@@ -12,6 +13,8 @@ export interface ScrawlTestHook {
   binding: RoomBoard['binding']
   /** Current connection status (state, unsyncedChanges, readonly). */
   status(): ReturnType<RoomBoard['connection']['status']['get']>
+  /** The thumbnailer (BoardPage adds it): render now, and what was rendered so far. */
+  thumbnails?: ThumbnailHook
 }
 
 declare global {

@@ -1,8 +1,10 @@
 /** The pages the app can show, decided by the URL alone. */
 export type Route =
+  | { kind: 'boards' }
   | { kind: 'board'; room: string }
   | { kind: 'embed'; room: string; options: EmbedOptions }
-  | { kind: 'new' }
+  /** `/new`: the server normally answers it with a redirect; this is the fallback of dev and static hosts. */
+  | { kind: 'new'; template: string | null }
   | { kind: 'invalid'; reason: string }
 
 /** Query options of `/embed/:room`, for iframes. */
@@ -33,7 +35,11 @@ export function newRoomId(random: (bytes: Uint8Array) => Uint8Array = (b) => cry
 /** Reads a location's path and query into a route. */
 export function parseRoute(pathname: string, search = ''): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent)
-  if (parts.length === 0) return { kind: 'new' }
+  if (parts.length === 0) return { kind: 'boards' }
+  if (parts.length === 1 && parts[0] === 'new') {
+    const template = new URLSearchParams(search).get('template')
+    return { kind: 'new', template: template && ROOM_ID_PATTERN.test(template) ? template : null }
+  }
   const [page, room, ...rest] = parts
   if ((page !== 'b' && page !== 'embed') || rest.length > 0 || room === undefined) {
     return { kind: 'invalid', reason: `No page at ${pathname}` }

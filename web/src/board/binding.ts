@@ -271,8 +271,9 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
   }
   records.observeDeep(onRecordsChange)
 
-  const onMetaChange = (_event: Y.YMapEvent<unknown>, transaction: Y.Transaction) => {
-    if (transaction.origin === origin || !meta.has(SCHEMA_KEY)) return
+  const onMetaChange = (event: Y.YMapEvent<unknown>, transaction: Y.Transaction) => {
+    // Only the schema concerns the binding; other meta keys (the board's title) are not records.
+    if (transaction.origin === origin || !event.keysChanged.has(SCHEMA_KEY) || !meta.has(SCHEMA_KEY)) return
     const now = compareSchemas(ourSchema, meta.get(SCHEMA_KEY))
     if (now === 'newer' || now === 'unknown') {
       blockWrites('Someone opened this board with a newer version of Scrawl. Reload the page to keep editing.')

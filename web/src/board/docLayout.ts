@@ -5,7 +5,8 @@ import * as Y from 'yjs'
  * change both together.
  *
  *   doc.getMap('records')  id -> Y.Map of one tldraw document record (see recordCodec.ts)
- *   doc.getMap('meta')     'formatVersion' -> number, 'schema' -> tldraw's serialized schema
+ *   doc.getMap('meta')     'formatVersion' -> number, 'schema' -> tldraw's serialized schema,
+ *                          'title' -> string (the board's name, at most 200 characters; absent or '' = untitled)
  */
 
 /** Name of the top-level Y.Map holding every document-scope tldraw record by id. */
@@ -19,6 +20,16 @@ export const FORMAT_VERSION_KEY = 'formatVersion'
 
 /** Key in `meta`: `store.schema.serialize()` of the tldraw that last migrated the records. */
 export const SCHEMA_KEY = 'schema'
+
+/**
+ * Key in `meta`: the board's title, a plain string of at most {@link MAX_TITLE_LENGTH} characters.
+ * It lives in the document (not only in the server's catalog) so a rename works offline, merges like
+ * any other edit and reaches everyone in the board at once; the server's catalog reads it from here.
+ */
+export const TITLE_KEY = 'title'
+
+/** Longest title the server accepts (docs/protocol.md); longer ones are cut here before writing. */
+export const MAX_TITLE_LENGTH = 200
 
 /** The layout this code reads and writes. */
 export const FORMAT_VERSION = 1
