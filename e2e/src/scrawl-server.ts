@@ -16,6 +16,8 @@ export interface ScrawlServerOptions {
   readyTimeoutMs?: number;
   /** How long SIGTERM may take before the process is killed outright. Default 10 s. */
   stopTimeoutMs?: number;
+  /** More environment for the server (e.g. `BOARD_LIST: 'off'`), over the test process's own. */
+  env?: Record<string, string>;
 }
 
 /** A port nothing listens on right now (the OS picks it; the probe socket is closed again). */
@@ -39,6 +41,7 @@ export class ScrawlServer {
   readonly port: number;
   private readonly readyTimeoutMs: number;
   private readonly stopTimeoutMs: number;
+  private readonly extraEnv: Record<string, string>;
   private child: ChildProcess | null = null;
   /** Exit code of the last stop; a graceful SIGTERM drain exits 0. */
   lastExitCode: number | null = null;
@@ -48,6 +51,7 @@ export class ScrawlServer {
     this.port = options.port;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.extraEnv = options.env ?? {};
   }
 
   /** `http://127.0.0.1:PORT` */
@@ -75,6 +79,7 @@ export class ScrawlServer {
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
         LOG_LEVEL: process.env.SCRAWL_E2E_LOG_LEVEL ?? 'warn',
+        ...this.extraEnv,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
