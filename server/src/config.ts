@@ -31,6 +31,12 @@ export interface Config {
   heartbeatMs: number;
   /** TRUST_PROXY, default off: behind a reverse proxy, take client addresses (for per-address limits) from X-Forwarded-For. */
   trustProxy: boolean;
+  /**
+   * BOARD_LIST, default on: the boards page and `GET /api/boards` list the server's boards. `off` for public instances
+   * where a board's id is its secret: the page lists only boards this browser opened, and the API lists only boards
+   * the caller names.
+   */
+  boardList: boolean;
 }
 
 /** Thrown for a missing or malformed variable; the message names it. */
@@ -79,6 +85,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(name, `expected true or false, got "${raw}"`);
   };
 
+  const onOff = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['on', '1', 'true', 'yes'].includes(raw)) return true;
+    if (['off', '0', 'false', 'no'].includes(raw)) return false;
+    throw new ConfigError(name, `expected on or off, got "${raw}"`);
+  };
+
   const logLevel = text('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
 
@@ -125,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     heartbeatMs: integer('HEARTBEAT_MS', 15_000, 100, 3_600_000),
     trustProxy: flag('TRUST_PROXY'),
+    boardList: onOff('BOARD_LIST', true),
   };
 }

@@ -7,6 +7,7 @@ import { LevelDbStore } from './persistence/leveldb-store.ts';
 import { PostgresStore } from './persistence/postgres-store.ts';
 import { RedisRelay } from './scaleout/redis-relay.ts';
 import { createScrawlServer } from './server.ts';
+import { shippedTemplates } from './workspace/templates.ts';
 
 let config;
 try {
@@ -55,6 +56,8 @@ const server = createScrawlServer({
   assetDir: config.dataDir,
   allowedOrigins: config.allowedOrigins,
   trustProxy: config.trustProxy,
+  boardList: config.boardList,
+  templates: shippedTemplates(),
   tls,
 });
 

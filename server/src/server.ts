@@ -19,6 +19,11 @@ import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
 import { clientUpdateHooks, listensToEveryMessage } from './sync/direct-messages.ts';
 import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
 import { ScrawlMetrics } from './metrics.ts';
+import type { BoardCatalog } from './workspace/board-catalog.ts';
+import { BoardService } from './workspace/board-service.ts';
+import type { TemplateSource } from './workspace/templates.ts';
+import { CatalogIndexer } from './workspace/catalog-indexer.ts';
+import { catalogForStore } from './workspace/catalog-for-store.ts';
 
 /** Options of {@link createScrawlServer}. Only `store` is required. */
 export interface ScrawlServerOptions {
@@ -59,6 +64,18 @@ export interface ScrawlServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer } | null;
   /** Listening sockets `listen()` binds to its port (SO_REUSEPORT), default ACCEPT_QUEUES (256 on Linux, else 1). */
   acceptQueues?: number;
+  /**
+   * The board catalog (boards page, search, trash, templates). Default: the one that lives beside `store` (LevelDB:
+   * the same database; PostgreSQL: the same schema; otherwise in memory). `false` turns the catalog and `/api/boards`
+   * off (the boards page then lists nothing; benchmarks compare the relay with and without it).
+   */
+  catalog?: BoardCatalog | false;
+  /** BOARD_LIST, default true. False: `/api/boards` lists only boards the caller names (`ids=`), and templates. */
+  boardList?: boolean;
+  /** Templates seeded as template boards at the first start, default none (`main.ts` ships server/templates/). */
+  templates?: TemplateSource;
+  /** Days a board stays in the trash before it is deleted for good, default 30. */
+  trashDays?: number;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -67,6 +84,8 @@ export interface ScrawlServer {
   readonly hocuspocus: Hocuspocus;
   /** The store behind it. */
   readonly store: DocStore;
+  /** Boards as a whole (catalog, trash, duplicates, templates); null when the catalog is off. */
+  readonly boards: BoardService | null;
   /** Opens the store; until then /healthz answers 503 and upgrades are refused. */
   start(): Promise<void>;
   /** Opens the store and listens on its own HTTP server; resolves with the bound address (port 0 picks a free one). */
@@ -108,6 +127,22 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     log,
     autoVersionAfterIdleMs: options.autoVersionAfterIdleMs,
   });
+  const catalog = options.catalog === false ? null : (options.catalog ?? catalogForStore(store));
+  const indexer = catalog ? new CatalogIndexer({ catalog, store, log, liveBytes: (room) => persistence.stateBytes(room) }) : null;
+  const boards =
+    catalog && indexer
+      ? new BoardService({
+          catalog,
+          indexer,
+          store,
+          persistence,
+          hocuspocus: () => hocuspocus,
+          assets,
+          log,
+          trashDays: options.trashDays,
+          templates: options.templates,
+        })
+      : null;
   // What every client update goes through before it is applied, in this order (the version captures the state
   // before the change), on the direct path and on Hocuspocus's alike.
   const clientUpdateObservers = [history, persistence];
@@ -125,7 +160,16 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     updateObservers: (options.extensions ?? []).some(listensToEveryMessage) ? null : clientUpdateObservers,
   });
   const hocuspocus = createHocuspocus({
-    extensions: [...auth, sockets.extension, ...(options.extensions ?? []), history, persistence, clientUpdateHooks(clientUpdateObservers)],
+    extensions: [
+      ...auth,
+      ...(boards ? [boards] : []),
+      sockets.extension,
+      ...(options.extensions ?? []),
+      history,
+      persistence,
+      ...(indexer ? [indexer] : []),
+      clientUpdateHooks(clientUpdateObservers),
+    ],
     limits,
   });
   let state: 'created' | 'starting' | 'ready' | 'draining' | 'stopped' = 'created';
@@ -138,6 +182,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     started ??= (async () => {
       state = 'starting';
       await store.open();
+      await boards?.start();
       state = 'ready';
       log.info({ store: store.kind }, 'store open');
     })();
@@ -151,6 +196,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     history,
     metrics,
     store,
+    boards,
+    boardList: options.boardList ?? true,
     allowedOrigins: options.allowedOrigins ?? null,
     isReady: () => state === 'ready',
     tldrawLicenseKey: options.tldrawLicenseKey ?? null,
@@ -212,6 +259,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       await waitForUnload(hocuspocus, 10_000);
       sockets.destroy();
       for (const server of ownServers) server.closeAllConnections();
+      await boards?.stop();
       await store.close();
       state = 'stopped';
       log.info('stopped');
@@ -219,7 +267,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     return stopped;
   };
 
-  return { hocuspocus, store, metrics, start, listen, attach, handleRequest, handleUpgrade, stop };
+  return { hocuspocus, store, boards, metrics, start, listen, attach, handleRequest, handleUpgrade, stop };
 }
 
 /** Waits until every document has been stored and unloaded, or `timeoutMs` passed (then stores what is left). */

@@ -21,9 +21,12 @@ after(async () => {
 
 const get = (path: string) => fetch(`${srv.httpUrl}${path}`, { redirect: 'manual' });
 
-test('/ redirects to a fresh board, a new id each time', async () => {
-  const first = await get('/');
-  const second = await get('/');
+test('/ is the boards page; /new redirects to a fresh board, a new id each time', async () => {
+  const page = await get('/');
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  const first = await get('/new');
+  const second = await get('/new');
   assert.equal(first.status, 302);
   assert.match(first.headers.get('location')!, /^\/b\/[A-Za-z0-9_-]{12}$/);
   assert.notEqual(first.headers.get('location'), second.headers.get('location'));
@@ -54,7 +57,7 @@ test('hashed assets are immutable; other files cache briefly; nothing outside th
 
 test('/api/config hands the canvas its licence key at runtime', async () => {
   const res = await get('/api/config');
-  assert.deepEqual(await res.json(), { tldrawLicenseKey: 'key-123', authRequired: false });
+  assert.deepEqual(await res.json(), { tldrawLicenseKey: 'key-123', authRequired: false, boardList: true });
 });
 
 test('/healthz and the state of an empty room', async () => {

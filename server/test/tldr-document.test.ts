@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as Y from 'yjs';
 import {
-  MAX_BOARD_TITLE_LENGTH,
   MAX_RECORD_DEPTH,
   MAX_TLDR_FILE_BYTES,
   MAX_TLDR_RECORDS,
@@ -16,6 +15,7 @@ import {
   validateTldrFile,
 } from '../src/workspace/tldr-document.ts';
 import { SHIPPED_TEMPLATES_DIRECTORY, loadShippedTemplates } from '../src/workspace/templates.ts';
+import { MAX_TITLE_CHARS } from '../src/workspace/board-title.ts';
 import { seededRandom } from './random.ts';
 
 type Json = Record<string, any>;
@@ -69,7 +69,7 @@ test('every shipped template loads, sorted by id, titled by its document name', 
   for (const [i, template] of templates.entries()) {
     const file = await shippedFile(TEMPLATE_IDS[i]);
     assert.equal(template.title, file.records.find((r: Json) => r.id === 'document:document').name);
-    assert.ok(template.title.length > 0 && template.title.length <= MAX_BOARD_TITLE_LENGTH);
+    assert.ok(template.title.length > 0 && template.title.length <= MAX_TITLE_CHARS);
     assert.ok(template.update instanceof Uint8Array);
   }
 });
@@ -135,9 +135,9 @@ test('the title is the document name stored as a rename stores it, cut to 200 ch
   assert.equal(titleOf('Q3\n\tplanning   board'), 'Q3 planning board', 'whitespace runs become one space, as a rename stores them');
   assert.equal(titleOf('   '), undefined);
   assert.equal(titleOf(''), undefined);
-  assert.equal(titleOf('x'.repeat(MAX_BOARD_TITLE_LENGTH + 1)), 'x'.repeat(MAX_BOARD_TITLE_LENGTH));
+  assert.equal(titleOf('x'.repeat(MAX_TITLE_CHARS + 1)), 'x'.repeat(MAX_TITLE_CHARS));
   // An emoji is two UTF-16 units: after one 'a', the 100th emoji would straddle the limit and is dropped whole.
-  assert.equal(titleOf(`a${'🙂'.repeat(MAX_BOARD_TITLE_LENGTH)}`), `a${'🙂'.repeat(MAX_BOARD_TITLE_LENGTH / 2 - 1)}`, 'never half an emoji');
+  assert.equal(titleOf(`a${'🙂'.repeat(MAX_TITLE_CHARS)}`), `a${'🙂'.repeat(MAX_TITLE_CHARS / 2 - 1)}`, 'never half an emoji');
   const withoutDocument = { ...fileWithStroke(), records: [page, drawShape] };
   assert.equal(docOf(tldrFileToBoardUpdate(validateTldrFile(withoutDocument))).getMap('meta').get('title'), undefined);
 });

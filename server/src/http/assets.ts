@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 
@@ -49,6 +49,20 @@ export class FileAssetStore {
     if (!type) return null;
     const bytes = await readFile(join(this.root, room, id)).catch(() => null);
     return bytes ? { type, bytes } : null;
+  }
+
+  /** The ids of the room's stored assets (none when it has none). */
+  async list(room: string): Promise<string[]> {
+    const names = await readdir(join(this.root, room)).catch(() => [] as string[]);
+    return names.filter((name) => ASSET_ID.test(name));
+  }
+
+  /** Deletes one of the room's assets, and the room's folder once it is empty. */
+  async remove(room: string, id: string): Promise<void> {
+    if (!ASSET_ID.test(id)) return;
+    await rm(join(this.root, room, id), { force: true });
+    // Fails while other files are left (the folder is still in use): nothing to do then.
+    await rmdir(join(this.root, room)).catch(() => {});
   }
 }
 

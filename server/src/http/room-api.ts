@@ -9,6 +9,7 @@ import { roomIdFromPath } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
+import type { BoardService } from '../workspace/board-service.ts';
 
 /** What the room API needs from the rest of the server. */
 export interface RoomApiContext {
@@ -21,6 +22,8 @@ export interface RoomApiContext {
   history: VersionHistory;
   /** The store, for the inspector's figures. */
   store: DocStore;
+  /** Boards as a whole: a board in the trash or deleted is neither read nor changed here. Null: no catalog. */
+  boards: BoardService | null;
 }
 
 /**
@@ -87,6 +90,8 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
   }
   try {
     const claims = route.access === 'open' ? null : await authorize(req, ctx, room, route.access);
+    const closed = route.access === 'open' ? null : await ctx.boards?.closedReason(room);
+    if (closed) throw new HttpError(closed === 'board was deleted' ? 410 : 403, closed);
     await route.handle({ req, res, ctx, room, params: route.path.exec(rest)!.slice(1), claims });
   } catch (error) {
     if (error instanceof HttpError) sendJson(res, error.status, { error: error.message });

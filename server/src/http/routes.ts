@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from './http-util.ts';
+import { handleBoardsApi } from './boards-api.ts';
 import { handleRoomApi, type RoomApiContext } from './room-api.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { isOriginAllowed } from '../sync/socket-server.ts';
@@ -14,6 +15,8 @@ export interface RouteContext extends RoomApiContext {
   isReady: () => boolean;
   /** The tldraw licence key handed to the page at runtime (null: none configured). */
   tldrawLicenseKey: string | null;
+  /** BOARD_LIST: false lists only boards the caller names. */
+  boardList: boolean;
 }
 
 /** Serves the HTTP API. Returns false when no route matched, so the caller can try the web app. */
@@ -56,8 +59,13 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
     }
   }
   if (url.pathname === '/api/config') {
-    sendJson(res, 200, { tldrawLicenseKey: ctx.tldrawLicenseKey, authRequired: ctx.verifier !== null });
+    sendJson(res, 200, {
+      tldrawLicenseKey: ctx.tldrawLicenseKey,
+      authRequired: ctx.verifier !== null,
+      boardList: ctx.boardList && ctx.boards !== null,
+    });
     return true;
   }
+  if (ctx.boards && (await handleBoardsApi(req, res, url, { boards: ctx.boards, verifier: ctx.verifier, boardList: ctx.boardList }))) return true;
   return handleRoomApi(req, res, url.pathname, ctx);
 }

@@ -37,14 +37,17 @@ export function newRoomId(): string {
 }
 
 /**
- * Serves the built web app from `root` (web/dist): `/` redirects to a new board, `/b/:room` and `/embed/:room` get
- * index.html, everything else is a file of the build. Returns false when nothing matched.
+ * Serves the built web app from `root` (web/dist): `/` (the boards page), `/b/:room` and `/embed/:room` get
+ * index.html, `/new` redirects to a new board, everything else is a file of the build. Returns false when nothing
+ * matched.
  */
 export async function serveWebApp(req: IncomingMessage, res: ServerResponse, root: string): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const url = URL.parse(req.url ?? '/', 'http://localhost');
   if (!url) return false;
-  if (url.pathname === '/') {
+  if (url.pathname === '/') return sendFile(req, res, join(root, 'index.html'), NO_CACHE, true);
+  if (url.pathname === '/new') {
+    // Without a catalog (the boards API answers /new otherwise), a new board is just a fresh id.
     res.writeHead(302, { location: `/b/${newRoomId()}`, 'cache-control': 'no-store' });
     res.end();
     return true;

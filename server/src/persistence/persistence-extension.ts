@@ -225,6 +225,14 @@ export class PersistenceExtension implements Extension, ClientUpdateObserver {
     );
   }
 
+  /**
+   * About how many bytes a loaded room's state takes (measured at load and at each live compaction, plus the bytes
+   * appended since); undefined when the room is not loaded. Costs nothing, unlike reading the store's sizes.
+   */
+  stateBytes(room: string): number | undefined {
+    return this.rooms.get(room)?.stateBytes;
+  }
+
   /** Resolves once every write of `room` started so far has settled. */
   writesSettled(room: string): Promise<void> {
     const inFlight = this.writesInFlight.get(room);

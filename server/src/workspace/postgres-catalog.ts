@@ -192,7 +192,7 @@ export class PostgresCatalog implements BoardCatalog {
          ORDER BY ts_rank(search_vector, query) + public.word_similarity($2, search_words) DESC, updated_at DESC
          LIMIT $4`,
         [prefixQuery, words.join(' '), query.ids, query.limit],
-    );
+      );
     });
     // Highlights as the embedded catalog makes them: MiniSearch over just the rows found tells which words matched.
     const entries = rows.map(toEntry);

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { MAX_TITLE_CHARS, TITLE_KEY, normalizeTitle } from './board-title.ts';
 
 /**
  * Turns a .tldr file (tldraw's own file format, which templates ship as and users may upload) into a board document:
@@ -24,12 +25,6 @@ export const MAX_TLDR_RECORDS = 100_000;
 
 /** How deeply a record's JSON may nest; tldraw's deepest (rich text) stays under 15. Bounds recursion when encoding. */
 export const MAX_RECORD_DEPTH = 64;
-
-/** The longest board title kept in `meta.title`, in UTF-16 units as the web app counts (longer names are cut). */
-export const MAX_BOARD_TITLE_LENGTH = 200;
-
-/** Key in the `meta` map: the board's title, a string of at most {@link MAX_BOARD_TITLE_LENGTH} characters (web: TITLE_KEY). */
-export const TITLE_KEY = 'title';
 
 /** The record types a board holds (document scope in tldraw's default schema). */
 const BOARD_RECORD_TYPES = new Set(['document', 'page', 'shape', 'binding', 'asset']);
@@ -133,16 +128,13 @@ export function validateTldrFile(value: unknown): TldrFile {
 
 /**
  * The board title a file carries: its document record's `name` stored as the web app stores a rename
- * (web/src/board/boardTitle.ts): whitespace runs become one space, ends trimmed, cut to {@link MAX_BOARD_TITLE_LENGTH}
+ * (web/src/board/boardTitle.ts): whitespace runs become one space, ends trimmed, cut to {@link MAX_TITLE_CHARS}
  * UTF-16 units (JavaScript string length, what the app checks) without splitting a surrogate pair. Null when empty.
  */
 export function titleOfTldrFile(file: TldrFile): string | null {
   const name = file.records.find((record) => record.id === DOCUMENT_ID)?.name;
   if (typeof name !== 'string') return null;
-  let title = name.replace(/\s+/g, ' ').trim().slice(0, MAX_BOARD_TITLE_LENGTH);
-  // A high surrogate left at the end is half an emoji.
-  if (/[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1);
-  title = title.trim();
+  const title = normalizeTitle(name);
   return title === '' ? null : title;
 }
 

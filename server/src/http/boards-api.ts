@@ -1,0 +1,246 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CloseCode, ProtocolError } from '../close-codes.ts';
+import { isValidRoomId } from '../rooms.ts';
+import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
+import { CATALOG_VIEWS, type BoardEntry, type CatalogView, MAX_PAGE_SIZE, type SearchHit } from '../workspace/board-catalog.ts';
+import { MAX_TITLE_CHARS, normalizeTitle } from '../workspace/board-title.ts';
+import type { BoardService } from '../workspace/board-service.ts';
+import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
+import { newRoomId } from './web-app.ts';
+
+/** What the boards API needs from the rest of the server. */
+export interface BoardsApiContext {
+  boards: BoardService;
+  /** Checks Bearer tokens; null when auth is off. */
+  verifier: TokenVerifier | null;
+  /** BOARD_LIST: false refuses to list boards unless the caller names them (`ids`). */
+  boardList: boolean;
+}
+
+/** Largest accepted thumbnail. */
+export const MAX_THUMBNAIL_BYTES = 256 * 1024;
+
+/** A board takes a new thumbnail at most this often. */
+const THUMBNAIL_INTERVAL_MS = 10_000;
+
+/** Most ids one listing may name. */
+const MAX_IDS = 200;
+
+const DEFAULT_PAGE_SIZE = 50;
+
+/** First bytes of the accepted image types, checked against the declared type. */
+const IMAGE_SIGNATURES: Record<string, (bytes: Buffer) => boolean> = {
+  'image/png': (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  'image/webp': (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+};
+
+/** When each board last took a thumbnail on this instance. */
+const lastThumbnailAt = new Map<string, number>();
+
+const BOARD_PATH = /^\/api\/boards\/([^/]+)(\/[a-z]+)?$/;
+
+/**
+ * Serves `/api/boards` (docs/protocol.md, "Boards: the catalog") and `GET /new`. Returns false for other paths. With
+ * auth on, listing shows only the boards a token's `room` claim covers, and each board's routes need a token for it
+ * (read-write to change it; duplicating needs one for every room, since the copy is a new room).
+ */
+export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
+  try {
+    if (url.pathname === '/new' && (req.method === 'GET' || req.method === 'HEAD')) return await newBoard(res, url, ctx);
+    if (url.pathname === '/api/boards' || url.pathname === '/api/boards/') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+      await listBoards(req, res, url, ctx);
+      return true;
+    }
+    const match = BOARD_PATH.exec(url.pathname);
+    if (!match) return false;
+    const room = match[1];
+    if (!isValidRoomId(room)) throw new HttpError(400, 'room ids match ^[A-Za-z0-9_-]{1,64}$');
+    await boardRoute(req, res, url, ctx, room, match[2] ?? '');
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    sendJson(res, error.status, { error: error.message });
+  }
+  return true;
+}
+
+async function boardRoute(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext, room: string, action: string): Promise<void> {
+  const route = `${req.method} ${action}`;
+  const { boards } = ctx;
+  switch (route) {
+    case 'GET ':
+      await authorize(req, ctx, room, 'read');
+      return sendJson(res, 200, summary(await known(boards, room)));
+    case 'PATCH ': {
+      await authorize(req, ctx, room, 'write');
+      const body = await readJson(req);
+      const entry = await known(boards, room);
+      if (entry.deletedAt) throw new HttpError(409, 'board is in the trash');
+      const title = body.title === undefined ? undefined : titleOf(body.title);
+      if (body.starred !== undefined && typeof body.starred !== 'boolean') throw new HttpError(400, 'starred must be true or false');
+      let updated = entry;
+      if (title !== undefined) updated = (await boards.rename(room, title)) ?? updated;
+      if (typeof body.starred === 'boolean') updated = (await boards.star(room, body.starred)) ?? updated;
+      return sendJson(res, 200, summary(updated));
+    }
+    case 'DELETE ': {
+      await authorize(req, ctx, room, 'write');
+      if (url.searchParams.get('forever') === '1') {
+        await known(boards, room);
+        if (!(await boards.deleteForever(room))) throw new HttpError(409, 'only a board in the trash can be deleted for good');
+        res.writeHead(204).end();
+        return;
+      }
+      await known(boards, room);
+      return sendJson(res, 200, summary((await boards.trash(room))!));
+    }
+    case 'POST /restore':
+      await authorize(req, ctx, room, 'write');
+      await known(boards, room);
+      return sendJson(res, 200, summary((await boards.restore(room))!));
+    case 'POST /duplicate': {
+      await authorize(req, ctx, '*', 'write');
+      const body = await readJson(req);
+      const title = body.title === undefined ? undefined : titleOf(body.title);
+      if (body.template !== undefined && typeof body.template !== 'boolean') throw new HttpError(400, 'template must be true or false');
+      if ((await known(boards, room)).deletedAt) throw new HttpError(409, 'board is in the trash');
+      return sendJson(res, 201, summary((await boards.duplicate(room, { title, template: body.template === true }))!));
+    }
+    case 'PUT /thumbnail':
+      await authorize(req, ctx, room, 'write');
+      return putThumbnail(req, res, boards, room);
+    case 'GET /thumbnail':
+    case 'HEAD /thumbnail':
+      return getThumbnail(req, res, url, boards, room);
+    default:
+      throw new HttpError(['/restore', '/duplicate', '/thumbnail', ''].includes(action) ? 405 : 404, 'no such route');
+  }
+}
+
+async function listBoards(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<void> {
+  const claims = await authorize(req, ctx, null, 'read');
+  const params = url.searchParams;
+  const view = (params.get('view') ?? 'recent') as CatalogView;
+  if (!CATALOG_VIEWS.includes(view)) throw new HttpError(400, `view must be one of ${CATALOG_VIEWS.join(', ')}`);
+  const limit = params.has('limit') ? Number(params.get('limit')) : DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new HttpError(400, `limit must be 1..${MAX_PAGE_SIZE}`);
+  let ids = params.has('ids') ? (params.get('ids') ?? '').split(',').filter(Boolean) : null;
+  if (ids && (ids.length > MAX_IDS || !ids.every(isValidRoomId))) throw new HttpError(400, `ids must be at most ${MAX_IDS} room ids`);
+  if (!ctx.boardList && ids === null && view !== 'templates') {
+    throw new HttpError(403, 'listing boards is turned off on this server (BOARD_LIST=off): name the boards with ids=');
+  }
+  // A token for one room lists that room at most.
+  if (claims && claims.room !== '*') ids = (ids ?? [claims.room]).filter((id) => id === claims.room);
+  const q = (params.get('q') ?? '').trim();
+  const catalog = ctx.boards.catalog;
+  if (q) {
+    if (q.length > 200) throw new HttpError(400, 'q must be at most 200 characters');
+    const hits = await catalog.search({ q, view, limit, ids });
+    return sendJson(res, 200, { boards: hits.map(searchResult), cursor: null });
+  }
+  const cursor = params.get('cursor');
+  if (cursor !== null && !/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw new HttpError(400, 'unreadable cursor');
+  const page = await catalog.list({ view, cursor, limit, ids });
+  sendJson(res, 200, { boards: page.entries.map(summary), cursor: page.cursor });
+}
+
+async function newBoard(res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
+  const template = url.searchParams.get('template');
+  let room = newRoomId();
+  if (template !== null) {
+    if (!isValidRoomId(template)) throw new HttpError(400, 'template ids are room ids');
+    if (ctx.verifier) await verify(ctx.verifier, url.searchParams.get('token'), '*', 'write');
+    const copy = await ctx.boards.fromTemplate(template);
+    if (!copy) throw new HttpError(404, 'no such template');
+    room = copy.id;
+  }
+  res.writeHead(302, { location: `/b/${room}`, 'cache-control': 'no-store' });
+  res.end();
+  return true;
+}
+
+async function putThumbnail(req: IncomingMessage, res: ServerResponse, boards: BoardService, room: string): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const signature = IMAGE_SIGNATURES[type];
+  if (!signature) throw new HttpError(415, 'a thumbnail is image/png or image/webp');
+  if (Number(req.headers['content-length'] ?? 0) > MAX_THUMBNAIL_BYTES) throw new HttpError(413, `a thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > MAX_THUMBNAIL_BYTES) throw new HttpError(413, `a thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const bytes = Buffer.concat(chunks);
+  if (!signature(bytes)) throw new HttpError(415, `the body is not ${type}`);
+  const entry = await known(boards, room);
+  if (entry.deletedAt) throw new HttpError(409, 'board is in the trash');
+  const now = Date.now();
+  if (now - (lastThumbnailAt.get(room) ?? 0) < THUMBNAIL_INTERVAL_MS) throw new HttpError(429, 'this board got a thumbnail moments ago');
+  lastThumbnailAt.set(room, now);
+  await boards.catalog.putThumbnail(room, { type, bytes });
+  res.writeHead(204).end();
+}
+
+async function getThumbnail(req: IncomingMessage, res: ServerResponse, url: URL, boards: BoardService, room: string): Promise<void> {
+  // No token: an <img> cannot send one; the version in the URL is a content hash only readers of the catalog learn.
+  const thumbnail = await boards.catalog.getThumbnail(room);
+  if (!thumbnail || url.searchParams.get('v') !== thumbnail.version) throw new HttpError(404, 'no such thumbnail');
+  res.writeHead(200, {
+    'content-type': thumbnail.type,
+    'content-length': thumbnail.bytes.byteLength,
+    'cache-control': 'public, max-age=31536000, immutable',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : thumbnail.bytes);
+}
+
+/** The board's entry; 404 when the catalog holds none. */
+async function known(boards: BoardService, room: string): Promise<BoardEntry> {
+  const entry = await boards.catalog.get(room);
+  if (!entry) throw new HttpError(404, 'no such board');
+  return entry;
+}
+
+function titleOf(value: unknown): string {
+  if (typeof value !== 'string' || value.length > MAX_TITLE_CHARS) throw new HttpError(400, `title must be a string of at most ${MAX_TITLE_CHARS} characters`);
+  return normalizeTitle(value);
+}
+
+/** Checks the Bearer token when auth is on: for `room` (null: any token), read-write for changes. */
+async function authorize(req: IncomingMessage, ctx: BoardsApiContext, room: string | null, access: 'read' | 'write'): Promise<TokenClaims | null> {
+  return ctx.verifier ? verify(ctx.verifier, bearerToken(req), room, access) : null;
+}
+
+async function verify(verifier: TokenVerifier, token: string | null, room: string | null, access: 'read' | 'write'): Promise<TokenClaims> {
+  try {
+    const claims = room === null ? await verifier.verify(token) : await verifier.authorize(token, room);
+    if (access === 'write' && claims.mode !== 'rw') throw new ProtocolError(CloseCode.forbidden, 'read-only token');
+    return claims;
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new HttpError(error.code === CloseCode.forbidden ? 403 : 401, error.reason);
+    throw error;
+  }
+}
+
+/** A board as the API shows it (docs/protocol.md, BoardSummary). */
+export function summary(entry: BoardEntry) {
+  return {
+    id: entry.id,
+    title: entry.title,
+    createdAt: entry.createdAt,
+    updatedAt: entry.updatedAt,
+    shapeCount: entry.shapeCount,
+    bytes: entry.bytes,
+    lastEditors: entry.lastEditors,
+    excerpt: entry.excerpt,
+    thumbnailUrl: entry.thumbnail ? `/api/boards/${entry.id}/thumbnail?v=${entry.thumbnail.version}` : null,
+    deletedAt: entry.deletedAt,
+    template: entry.template,
+    starred: entry.starred,
+  };
+}
+
+function searchResult(hit: SearchHit) {
+  return { ...summary(hit.entry), excerpt: hit.excerpt, highlights: hit.highlights, titleHighlights: hit.titleHighlights };
+}
