@@ -28,6 +28,8 @@ export interface ThumbnailHook {
   renderNow(): Promise<ThumbnailRender>
   /** Every render so far. */
   readonly renders: ThumbnailRender[]
+  /** Turns the automatic renders off and on (measurements of what they cost). */
+  setEnabled(enabled: boolean): void
 }
 
 /** Options of {@link mountThumbnails}. */
@@ -45,7 +47,9 @@ export interface MountThumbnailsOptions {
 export function mountThumbnails(editor: Editor, board: RoomBoard, { api, viewOnly }: MountThumbnailsOptions): { stop(): void; hook: ThumbnailHook } {
   const { connection, room, binding } = board
   const renders: ThumbnailRender[] = []
+  let enabled = true
   const canRender = () =>
+    enabled &&
     !viewOnly &&
     document.visibilityState === 'visible' &&
     connection.status.get().state === 'connected' &&
@@ -84,6 +88,12 @@ export function mountThumbnails(editor: Editor, board: RoomBoard, { api, viewOnl
 
   const onUpdate = () => schedule.noteChange()
   connection.doc.on('update', onUpdate)
+  // A render holds the main thread for a few hundred ms on a busy board: while this user is pointing,
+  // panning or typing, an owed render waits until they have been still for the settle time too.
+  const onInput = () => {
+    if (schedule.pending) schedule.noteChange()
+  }
+  editor.on('event', onInput)
   const onVisibility = () => schedule.poke()
   document.addEventListener('visibilitychange', onVisibility)
   const stopWatching = react('scrawl.thumbnail.conditions', () => {
@@ -104,10 +114,18 @@ export function mountThumbnails(editor: Editor, board: RoomBoard, { api, viewOnl
     stop() {
       schedule.stop()
       stopWatching()
+      editor.off('event', onInput)
       document.removeEventListener('visibilitychange', onVisibility)
       connection.doc.off('update', onUpdate)
     },
-    hook: { renderNow: renderAndUpload, renders },
+    hook: {
+      renderNow: renderAndUpload,
+      renders,
+      setEnabled(on) {
+        enabled = on
+        schedule.poke()
+      },
+    },
   }
 }
 
