@@ -16,6 +16,7 @@ import { PersistenceExtension } from './persistence/persistence-extension.ts';
 import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
 import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
+import { isRoomCloser } from './sync/close-room.ts';
 import { clientUpdateHooks, listensToEveryMessage } from './sync/direct-messages.ts';
 import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
 import { ScrawlMetrics } from './metrics.ts';
@@ -141,6 +142,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
           log,
           trashDays: options.trashDays,
           templates: options.templates,
+          closer: options.extensions?.filter(isRoomCloser)[0],
         })
       : null;
   // What every client update goes through before it is applied, in this order (the version captures the state

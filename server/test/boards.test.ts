@@ -5,6 +5,8 @@
  * changes nothing.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { Level } from 'level';
 import * as Y from 'yjs';
@@ -13,6 +15,8 @@ import { TokenVerifier } from '../src/sync/auth.ts';
 import { shippedTemplates } from '../src/workspace/templates.ts';
 import { hocuspocusClient, openRawSocket, closed, startLevelDbServer, startServer, synced, tempDir, waitFor, yjsClient, type TestServer } from './harness.ts';
 import { addLabel, api, boardDoc } from './boards-fixtures.ts';
+import { derived } from './catalog-contract.ts';
+import { catalogForStore } from '../src/workspace/catalog-for-store.ts';
 
 const dirs: { remove: () => void }[] = [];
 after(() => dirs.forEach((d) => d.remove()));
@@ -336,5 +340,47 @@ test('the trash empties itself after 30 days', async () => {
     assert.deepEqual(await srv.server.store.load('old-trash'), []);
   } finally {
     await srv.stop();
+  }
+});
+
+test('npm run reindex derives every entry again from the documents and keeps stars', async () => {
+  const srv = await levelServer();
+  try {
+    const client = yjsClient(srv.wsUrl, 'reindexed');
+    await synced(client);
+    client.doc.transact(() => {
+      client.doc.getMap('meta').set('title', 'True title');
+      addLabel(client.doc, 'shape:x', 'true text', 0, 0);
+    });
+    await waitFor(async () => (await api(srv, '/api/boards/reindexed')).status === 200);
+    await api(srv, '/api/boards/reindexed', { method: 'PATCH', body: { starred: true } });
+    client.destroy();
+  } finally {
+    await srv.stop();
+  }
+  // A stale entry, as a catalog from an older Scrawl (or a lost update) might hold.
+  const stale = async () => {
+    const store = new LevelDbStore({ directory: srv.dir });
+    await store.open();
+    const catalog = catalogForStore(store);
+    await catalog.open();
+    return { store, catalog };
+  };
+  const before = await stale();
+  await before.catalog.record('reindexed', derived({ title: 'Stale title', searchText: 'stale text' }));
+  await before.store.close();
+
+  const run = spawnSync(process.execPath, [resolve(import.meta.dirname, '../src/bin/reindex.ts')], {
+    env: { ...process.env, DATA_DIR: srv.dir, DATABASE_URL: '', REDIS_URL: '' },
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^scrawl reindex: 1 boards indexed in [\d.]+ s \(leveldb store\)/);
+  const after = await stale();
+  try {
+    const entry = await after.catalog.get('reindexed');
+    assert.deepEqual([entry?.title, entry?.searchText, entry?.starred], ['True title', 'true text', true]);
+  } finally {
+    await after.store.close();
   }
 });

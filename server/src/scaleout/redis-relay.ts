@@ -42,6 +42,7 @@ import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
+import { closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
 
 /** Options of {@link RedisRelay}. */
@@ -128,6 +129,8 @@ const Kind = {
   heartbeat: 4,
   /** The sender is closing: remove its clients' awareness states now (on the presence channel). */
   goodbye: 5,
+  /** A board went to the trash or was deleted: close the room's connections here too (presence channel; payload: reason). */
+  closeRoom: 6,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -150,7 +153,7 @@ const EMPTY = new Uint8Array(0);
  * Hocuspocus extension relaying updates and awareness between instances through Redis. Call `open()` before serving
  * and `close()` after the server stopped. Both endpoints are covered because both feed the same Hocuspocus documents.
  */
-export class RedisRelay implements Extension {
+export class RedisRelay implements Extension, RoomCloser {
   /** Before persistence (50): a relay hook never refuses anything, so the order only matters for latency. */
   priority = 900;
   /** This instance's id on the wire. */
@@ -247,6 +250,16 @@ export class RedisRelay implements Extension {
     // not, without the others waiting for our heartbeats to stop. Sent before QUIT on the same connection, so in order.
     if (this.pub.status === 'ready') this.pub.publish(this.presenceChannel(), this.encode(Kind.goodbye, '', EMPTY)).catch(() => {});
     await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+  }
+
+  /** Closes the room's connections on this instance and, through the presence channel, on every other one. */
+  closeRoomEverywhere(room: string, reason: string): void {
+    closeRoomConnections(this.documents.get(room), reason);
+    const message = this.encode(Kind.closeRoom, room, new TextEncoder().encode(reason));
+    this.pub.publish(this.presenceChannel(), message).catch((error: unknown) => {
+      // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
+      this.log.warn({ room, err: (error as Error).message }, 'cannot tell the other instances to close a room');
+    });
   }
 
   /** A copy of the relay's counters. */
@@ -467,6 +480,7 @@ export class RedisRelay implements Extension {
     // Any message is a sign of life; a heartbeat is only that.
     this.silentBeats.set(sender, 0);
     if (kind === Kind.heartbeat) return;
+    if (kind === Kind.closeRoom) return closeRoomConnections(this.documents.get(room), new TextDecoder().decode(payload));
     const document = this.documents.get(room);
     if (!document) return;
     this.stats.receivedMessages += 1;

@@ -6,6 +6,7 @@ import { newRoomId } from '../http/web-app.ts';
 import type { Logger } from '../log.ts';
 import type { DocStore } from '../persistence/doc-store.ts';
 import type { PersistenceExtension } from '../persistence/persistence-extension.ts';
+import { closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
 import { withRoomDocument } from '../sync/hocuspocus.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
 import type { BoardCatalog, BoardEntry } from './board-catalog.ts';
@@ -25,6 +26,8 @@ export interface BoardServiceOptions {
   log: Logger;
   /** Days a board stays in the trash before it is deleted for good, default 30. */
   trashDays?: number;
+  /** Closes a room's connections on every instance (the Redis relay); default: on this instance only. */
+  closer?: RoomCloser;
   /** Templates seeded at the first start (and never again once deleted); default none. */
   templates?: TemplateSource;
 }
@@ -177,12 +180,10 @@ export class BoardService implements Extension {
     for (const room of await this.catalog.trashedBefore(before)) await this.deleteForever(room);
   }
 
-  /** Closes every connection to the board with 4403 and `reason` (a socket may carry other boards too: it reconnects). */
+  /** Closes every connection to the board with 4403 and `reason`, on every instance when scaled out. */
   private closeConnections(room: string, reason: string): void {
-    const document = this.options.hocuspocus().documents.get(room);
-    for (const connection of document?.getConnections() ?? []) {
-      (connection.context as ConnectionContext).socket?.close(CloseCode.forbidden, reason);
-    }
+    if (this.options.closer) this.options.closer.closeRoomEverywhere(room, reason);
+    else closeRoomConnections(this.options.hocuspocus().documents.get(room), reason);
   }
 
   private async waitUntilUnloaded(room: string): Promise<void> {

@@ -1,0 +1,24 @@
+import type { Document } from '@hocuspocus/server';
+import { CloseCode } from '../close-codes.ts';
+import type { ConnectionContext } from './socket-server.ts';
+
+/**
+ * Closes every client connection of a loaded room with 4403 and `reason` (a board moved to the trash or deleted), so
+ * that no client keeps writing to it. The whole socket closes: one /sync socket may carry other rooms too, and its
+ * provider reconnects to those. Direct connections (the server's own) are not closed.
+ */
+export function closeRoomConnections(document: Document | undefined, reason: string): void {
+  for (const connection of document?.getConnections() ?? []) {
+    (connection.context as ConnectionContext).socket?.close(CloseCode.forbidden, reason);
+  }
+}
+
+/** Something that closes a room's connections on every instance (the Redis relay), not only on this one. */
+export interface RoomCloser {
+  closeRoomEverywhere(room: string, reason: string): void;
+}
+
+/** True for an extension that is a {@link RoomCloser}. */
+export function isRoomCloser<T>(value: T): value is T & RoomCloser {
+  return typeof (value as Partial<RoomCloser>).closeRoomEverywhere === 'function';
+}
