@@ -29,6 +29,7 @@ RUN npm ci --omit=dev --workspace server --include-workspace-root=false --no-aud
   && rm -rf /tmp/node-compile-cache \
   && mkdir -p /data && chown 10001:10001 /data
 COPY server/src server/src
+COPY server/templates server/templates
 COPY --from=build /app/web/dist web/dist
 USER 10001:10001
 VOLUME /data

@@ -71,12 +71,13 @@ export class BoardService implements Extension {
   /** Opens the catalog, then (in the background) seeds templates, adds boards stored without an entry, and empties the trash of old boards. */
   async start(): Promise<void> {
     await this.catalog.open();
+    // One after another, each on its own: missing templates must not keep the catalog from being built.
     const background = async () => {
-      await this.seedTemplates();
-      await this.options.indexer.addMissing();
-      await this.sweepTrash();
+      await this.seedTemplates().catch((error: unknown) => this.log.error({ err: error }, 'seeding the templates failed'));
+      await this.options.indexer.addMissing().catch((error: unknown) => this.log.error({ err: error }, 'building the catalog failed'));
+      await this.sweepTrash().catch((error: unknown) => this.log.error({ err: error }, 'emptying the trash failed'));
     };
-    background().catch((error: unknown) => this.log.error({ err: error }, 'building the catalog failed'));
+    void background();
     this.sweepTimer = setInterval(() => {
       this.sweepTrash().catch((error: unknown) => this.log.error({ err: error }, 'emptying the trash failed'));
     }, TRASH_SWEEP_MS);
