@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { mergeInBackground } from './merge.ts';
 import { GroupCommit } from './group-commit.ts';
+import { inTransaction } from './pg-transaction.ts';
 import { type DocStore, type RoomStoreStats, StoreUnavailableError, type VersionInfo } from './doc-store.ts';
 
 /** Options of {@link PostgresStore}. */
@@ -147,9 +148,7 @@ export class PostgresStore implements DocStore {
   }
 
   async compact(room: string): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // Per room, across instances; released by COMMIT/ROLLBACK. hashtext collisions only serialise two rooms.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [this.schema, room]);
       const snapshot = await client.query<{ state: Buffer }>(
@@ -160,10 +159,7 @@ export class PostgresStore implements DocStore {
         `SELECT seq, update FROM ${this.log} WHERE room = $1 ORDER BY seq`,
         [room],
       );
-      if (entries.rows.length === 0) {
-        await client.query('COMMIT');
-        return;
-      }
+      if (entries.rows.length === 0) return;
       const inputs = entries.rows.map((row) => row.update as Uint8Array);
       if (snapshot.rows.length > 0) inputs.unshift(snapshot.rows[0].state);
       const merged = await mergeInBackground(inputs);
@@ -176,15 +172,7 @@ export class PostgresStore implements DocStore {
         room,
         entries.rows.map((row) => row.seq),
       ]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        // The connection is broken; the transaction is gone with it and the original error is rethrown below.
-      });
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async stats(room: string): Promise<RoomStoreStats> {
@@ -244,21 +232,11 @@ export class PostgresStore implements DocStore {
 
   async deleteRoom(room: string): Promise<void> {
     await this.appends.drain();
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // The compaction lock: a compaction of this room on any instance finishes first or finds nothing.
       await client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [this.schema, room]);
       for (const table of [this.snapshots, this.log, this.versions]) await client.query(`DELETE FROM ${table} WHERE room = $1`, [room]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        // The connection is broken; the transaction is gone with it and the original error is rethrown below.
-      });
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The connection pool and schema, for records kept beside the documents in the same database (the board catalog). */

@@ -15,6 +15,7 @@ import {
   encodeCursor,
   sortTime,
 } from './board-catalog.ts';
+import { inTransaction } from '../persistence/pg-transaction.ts';
 import { hitFor, newSearchIndex, thumbnailVersion } from './indexed-catalog.ts';
 
 // Every DDL statement of every instance takes this lock (as the document store's does), so instances starting
@@ -131,7 +132,7 @@ export class PostgresCatalog implements BoardCatalog {
 
   async record(id: string, derived: DerivedBoard): Promise<BoardEntry | null> {
     // One transaction with the row locked: instances deriving the same board at once merge editors one after another.
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const tombstone = await client.query(`SELECT 1 FROM ${this.tombstones} WHERE id = $1`, [id]);
       if (tombstone.rows.length > 0) return null;
       const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM ${this.boards} WHERE id = $1 FOR UPDATE`, [id]);
@@ -181,7 +182,7 @@ export class PostgresCatalog implements BoardCatalog {
     if (words.length === 0) return [];
     // Only letters and digits reach to_tsquery, so the query cannot be malformed.
     const prefixQuery = words.map((word) => `${word}:*`).join(' & ');
-    const { rows } = await this.transaction(async (client) => {
+    const { rows } = await inTransaction(this.pool, async (client) => {
       // pg_trgm's default (0.6) misses one wrong letter in a six-letter word; 0.5 catches it, as MiniSearch does.
       await client.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_SIMILARITY}`);
       return client.query<BoardRow>(
@@ -203,7 +204,7 @@ export class PostgresCatalog implements BoardCatalog {
   }
 
   async remove(id: string): Promise<void> {
-    await this.transaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       await client.query(`INSERT INTO ${this.tombstones} (id, deleted_at) VALUES ($1, now()) ON CONFLICT (id) DO NOTHING`, [id]);
       await client.query(`DELETE FROM ${this.boards} WHERE id = $1`, [id]);
       await client.query(`DELETE FROM ${this.thumbnails} WHERE id = $1`, [id]);
@@ -231,7 +232,7 @@ export class PostgresCatalog implements BoardCatalog {
   }
 
   async putThumbnail(id: string, image: ThumbnailImage): Promise<BoardEntry | null> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<BoardRow>(
         `UPDATE ${this.boards} SET thumbnail_version = $2, thumbnail_type = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, thumbnailVersion(image.bytes), image.type],
@@ -257,23 +258,6 @@ export class PostgresCatalog implements BoardCatalog {
 
   async close(): Promise<void> {
     // The pool belongs to the document store, which closes it.
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        // The connection is broken; the transaction is gone with it and the original error is rethrown below.
-      });
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
 
