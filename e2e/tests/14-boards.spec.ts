@@ -156,12 +156,15 @@ test('a rename in the board is seen live by everyone in it, in the tab title and
 });
 
 test('a board moved to the trash from / can be restored, and deleted forever from the trash', async ({ boards, server }) => {
+  const target = made[2];
+  // Someone still has the board open: the trash closes it for them, and the page says why.
+  const inBoard = await (await boards.newContext()).open(target.id, 'Carol');
   const page = await (await boards.newContext()).context.newPage();
   await page.goto(`${server.url}/`);
-  const target = made[2];
   await card(page, target.id).getByTestId('trash-board').click();
   await expect(card(page, target.id)).toHaveCount(0);
   await expect(page.getByTestId('boards-notice')).toContainText('Moved');
+  await expect(inBoard.getByTestId('board-in-trash')).toBeVisible();
 
   await page.getByTestId('view-trash').click();
   await expect(card(page, target.id)).toBeVisible();
@@ -214,4 +217,33 @@ test('new from template: a board saved as a template starts new boards with its 
   await page.waitForURL(/\/b\/[A-Za-z0-9_-]+$/);
   await waitUntilConnected(page);
   await expect.poll(async () => (await shapesOf(page)).length).toBe(shipped.shapeCount);
+});
+
+test('with BOARD_LIST=off, / lists only the boards this browser opened, and search stays within them', async ({ boards }) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'scrawl-e2e-boardlist-off-'));
+  const privateServer = new ScrawlServer({ dataDir, port: await freePort(), env: { BOARD_LIST: 'off' } });
+  await privateServer.start();
+  try {
+    expect((await fetch(`${privateServer.url}/api/boards`)).status, 'the server lists nothing on its own').toBe(403);
+    const { context } = await boards.newContext();
+    const { page, id } = await newBoardFromList(context, privateServer.url);
+    await writeText(page, 400, 300, 'Notes about pangolin');
+    await waitForThumbnailUpload(page);
+
+    const list = await context.newPage();
+    await list.goto(`${privateServer.url}/`);
+    await expect(card(list, id)).toBeVisible();
+    await expect(list.getByText('boards this browser opened')).toBeVisible();
+    await list.getByTestId('boards-search').fill('pangol');
+    await expect(card(list, id).getByTestId('board-excerpt')).toContainText('pangolin');
+
+    // Another browser has opened nothing here: it sees the welcome, not this board.
+    const stranger = await (await boards.newContext()).context.newPage();
+    await stranger.goto(`${privateServer.url}/`);
+    await expect(stranger.getByTestId('boards-empty')).toBeVisible();
+    await expect(stranger.getByTestId('board-card')).toHaveCount(0);
+  } finally {
+    await privateServer.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,6 @@
 // Scrawl's service worker: lets a board that was open once reload without the server.
 // The board's data comes from IndexedDB (y-indexeddb); this only keeps the app itself at hand.
-// - pages (/b/:room, /embed/:room): network first, so a new build is picked up at once; the last
+// - pages (/, /b/:room, /embed/:room): network first, so a new build is picked up at once; the last
 //   good index.html when the network fails;
 // - /assets/*: content-hashed and immutable, so cache first;
 // - everything else (/api, /sync, uploaded images): straight to the network.
@@ -25,7 +25,7 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return
   const url = new URL(request.url)
   if (url.origin !== self.location.origin) return
-  if (request.mode === 'navigate' && /^\/(b|embed)\/[A-Za-z0-9_-]{1,64}\/?$/.test(url.pathname)) {
+  if (request.mode === 'navigate' && /^\/((b|embed)\/[A-Za-z0-9_-]{1,64}\/?)?$/.test(url.pathname)) {
     event.respondWith(pageFromNetworkOrShell(request))
   } else if (url.pathname.startsWith('/assets/')) {
     event.respondWith(fromCacheOrNetwork(request))

@@ -55,6 +55,11 @@ export function BoardPage(props: BoardPageProps) {
   const board = useRoomBoard(room, token, serverUrl)
   const bindingState = useValue('binding state', () => board?.binding.state.get(), [board])
   const readonlyGranted = useValue('granted readonly', () => board?.connection.status.get().readonly ?? false, [board])
+  // A boolean, not the status: the status changes with every unsynced edit, and this page need not re-render for those.
+  const inTrash = useValue('board in trash', () => {
+    const status = board?.connection.status.get()
+    return status?.state === 'denied' && /trash/i.test(status.deniedReason ?? '')
+  }, [board])
   const [openPanel, setOpenPanel] = useState<OpenPanel>(null)
   const api = useMemo(() => createRoomApi({ room, token, serverUrl }), [room, token, serverUrl])
   const effectiveViewOnly: ViewOnlyReason = viewOnly ?? (readonlyGranted ? 'token' : null)
@@ -94,6 +99,11 @@ export function BoardPage(props: BoardPageProps) {
   if (!board || !config) return <p className="scrawl-message">Opening board…</p>
   return (
     <div className={contained ? 'scrawl-board scrawl-board--contained' : 'scrawl-board'} data-view-only={effectiveViewOnly ?? undefined}>
+      {inTrash && !embed && (
+        <div className="scrawl-banner" role="alert" data-testid="board-in-trash">
+          This board is in the trash. Restore it from the trash on <a href="/">All boards</a> to keep working on it.
+        </div>
+      )}
       {bindingState?.kind === 'needs-reload' && (
         <div className="scrawl-banner" role="alert" data-testid="needs-reload">
           {bindingState.reason} <button onClick={() => window.location.reload()}>Reload</button>

@@ -47,6 +47,13 @@ export interface BoardCardProps {
 /** One board in the grid: thumbnail, title (renamable in place), when and by whom it was edited, and its actions. */
 export function BoardCard({ board, view, href, thumbnailSrc, newBoardToken, now, actions, actionable }: BoardCardProps) {
   const [renaming, setRenaming] = useState(false)
+  const titleLink = useRef<HTMLAnchorElement>(null)
+  const wasRenaming = useRef(false)
+  useEffect(() => {
+    // Back from the rename field: the keyboard stays on this card.
+    if (wasRenaming.current && !renaming) titleLink.current?.focus()
+    wasRenaming.current = renaming
+  }, [renaming])
   const title = board.title || UNTITLED_BOARD
   const inTrash = board.deletedAt !== null
   const edited = relativeTime(board.updatedAt, now)
@@ -74,7 +81,7 @@ export function BoardCard({ board, view, href, thumbnailSrc, newBoardToken, now,
             <Highlighted text={title} ranges={board.title ? board.titleHighlights : undefined} />
           </span>
         ) : (
-          <a className="scrawl-card__title" href={href} data-testid="board-title">
+          <a ref={titleLink} className="scrawl-card__title" href={href} data-testid="board-title">
             <Highlighted text={title} ranges={board.title ? board.titleHighlights : undefined} />
           </a>
         )}
@@ -129,12 +136,12 @@ export function BoardCard({ board, view, href, thumbnailSrc, newBoardToken, now,
                   Duplicate
                 </button>
                 {!board.template && (
-                  <button type="button" onClick={() => actions.saveAsTemplate(board)} data-testid="template-board">
+                  <button type="button" onClick={() => actions.saveAsTemplate(board)} title="Save a copy as a template" data-testid="template-board">
                     Save as template
                   </button>
                 )}
-                <button type="button" onClick={() => actions.trash(board)} data-testid="trash-board">
-                  Move to trash
+                <button type="button" onClick={() => actions.trash(board)} aria-label={`Move ${title} to the trash`} title="Move to the trash" data-testid="trash-board">
+                  Trash
                 </button>
               </>
             )}

@@ -20,6 +20,8 @@ export interface ConnectionStatus {
   unsyncedChanges: number
   /** Whether the server granted read-only access. */
   readonly: boolean
+  /** Why the server refused (its close or auth reason, e.g. "board is in the trash"), when `state` is 'denied'. */
+  deniedReason?: string
 }
 
 /** Options of {@link connectRoom}. */
@@ -102,8 +104,9 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
     refresh()
   })
   provider.on('unsyncedChanges', refresh)
-  provider.on('authenticationFailed', () => {
+  provider.on('authenticationFailed', ({ reason }: { reason?: string }) => {
     denied = true
+    update({ deniedReason: reason || undefined })
     refresh()
   })
   websocket.on('status', refresh)
@@ -112,6 +115,7 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
     // 4400-4499 mean "do not retry" (INTERFACE.md): bad room, bad or missing token, forbidden.
     if (event.code >= 4400 && event.code <= 4499) {
       denied = true
+      if (event.reason) update({ deniedReason: event.reason })
       websocket.disconnect()
     }
     refresh()
