@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** What a room id may look like (INTERFACE.md): anything else is refused before a document exists. */
 export const ROOM_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -15,4 +17,9 @@ export function roomIdFromPath(segment: string): string | null {
     return null;
   }
   return isValidRoomId(room) ? room : null;
+}
+
+/** A fresh room id: 12 URL-safe random characters (72 bits), unguessable enough to share. */
+export function newRoomId(): string {
+  return randomBytes(9).toString('base64url');
 }

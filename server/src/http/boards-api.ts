@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
-import { isValidRoomId } from '../rooms.ts';
+import { isValidRoomId, newRoomId } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { CATALOG_VIEWS, type BoardEntry, type CatalogView, MAX_PAGE_SIZE, type SearchHit } from '../workspace/board-catalog.ts';
 import { MAX_TITLE_CHARS, normalizeTitle } from '../workspace/board-title.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
-import { newRoomId } from './web-app.ts';
 
 /** What the boards API needs from the rest of the server. */
 export interface BoardsApiContext {

@@ -2,8 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { roomIdFromPath } from '../rooms.ts';
+import { newRoomId, roomIdFromPath } from '../rooms.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,11 +29,6 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const NO_CACHE = 'no-cache';
 
 const APP_ROUTE = /^\/(b|embed)\/([^/]+)\/?$/;
-
-/** A fresh room id: 12 URL-safe random characters (72 bits). */
-export function newRoomId(): string {
-  return randomBytes(9).toString('base64url');
-}
 
 /**
  * Serves the built web app from `root` (web/dist): `/` (the boards page), `/b/:room` and `/embed/:room` get

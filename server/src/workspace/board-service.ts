@@ -2,7 +2,7 @@ import type { Extension, Hocuspocus, onConnectPayload } from '@hocuspocus/server
 import * as Y from 'yjs';
 import { CloseCode, ProtocolError } from '../close-codes.ts';
 import type { FileAssetStore } from '../http/assets.ts';
-import { newRoomId } from '../http/web-app.ts';
+import { newRoomId } from '../rooms.ts';
 import type { Logger } from '../log.ts';
 import type { DocStore } from '../persistence/doc-store.ts';
 import type { PersistenceExtension } from '../persistence/persistence-extension.ts';
