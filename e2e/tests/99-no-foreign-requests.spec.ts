@@ -15,7 +15,13 @@ test('no request leaves 127.0.0.1 during the whole session', async ({ boards, ro
   await page.getByTestId('main-menu.button').click().catch(() => {});
   await page.keyboard.press('Escape');
   const fresh = await context.context.newPage();
+  // `/` is the boards page (thumbnails, templates); its "New board" goes through /new to a fresh board.
   await fresh.goto(`${server.url}/`);
+  await expect(fresh.getByTestId('new-board')).toBeVisible();
+  await fresh.getByTestId('new-from-template').click();
+  await expect(fresh.getByTestId('template-option').first()).toBeVisible();
+  await fresh.keyboard.press('Escape');
+  await fresh.getByTestId('new-board').click();
   await expect(fresh).toHaveURL(new RegExp(`^${server.url}/b/[A-Za-z0-9_-]{1,64}$`));
   await fresh.waitForFunction(() => window.__scrawl?.status().state === 'connected');
   await page.evaluate(() => document.fonts.ready);
