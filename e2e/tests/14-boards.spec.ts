@@ -247,3 +247,39 @@ test('with BOARD_LIST=off, / lists only the boards this browser opened, and sear
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('with many boards, / pages with Load more; a card renames from the keyboard (Enter saves, Escape does not)', async ({ boards, server }) => {
+  const source = made[1];
+  // More boards than one page holds, made the way "Duplicate" makes them.
+  for (let i = 0; i < 50; i++) {
+    const response = await fetch(`${server.url}/api/boards/${source.id}/duplicate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: `Copy number ${i}` }),
+    });
+    expect(response.status).toBe(201);
+  }
+  const page = await (await boards.newContext()).context.newPage();
+  await page.goto(`${server.url}/`);
+  const cards = page.getByTestId('board-card');
+  await expect(cards.first()).toBeVisible();
+  const firstPage = await cards.count();
+  expect(firstPage).toBeLessThan(50);
+  await page.getByTestId('load-more').click();
+  await expect.poll(() => cards.count()).toBeGreaterThan(50);
+  const ids = await cards.evaluateAll((elements) => elements.map((el) => el.getAttribute('data-board-id')));
+  expect(new Set(ids).size, 'no board twice across pages').toBe(ids.length);
+
+  const target = card(page, source.id);
+  await target.getByTestId('rename-board').click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('Never mind');
+  await page.keyboard.press('Escape');
+  await expect(target.getByTestId('board-title')).toHaveText('Untitled board');
+  await target.getByTestId('rename-board').click();
+  await page.keyboard.type('Quokka facts');
+  await page.keyboard.press('Enter');
+  await expect(target.getByTestId('board-title')).toHaveText('Quokka facts');
+  await expect(target.getByTestId('board-title')).toBeFocused();
+  expect((await (await fetch(`${server.url}/api/boards/${source.id}`)).json()).title).toBe('Quokka facts');
+});
