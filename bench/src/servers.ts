@@ -126,26 +126,34 @@ export class ServerProcess {
   readonly logPath: string;
   /** Extra environment for the child (e.g. DATABASE_URL and REDIS_URL for the scale-out scenarios). */
   readonly extraEnv: Record<string, string>;
+  /** Scrawl's entry script: server/src/main.ts unless a scenario needs options main.ts does not read from env. */
+  readonly scrawlEntry: string;
   child!: ChildProcess;
   /** performance.now() when the last start() began and when the server first answered over HTTP. */
   startedAt = 0;
   readyAt = 0;
 
-  private constructor(kind: ServerKind, port: number, dataDir: string, logPath: string, extraEnv: Record<string, string>) {
+  private constructor(kind: ServerKind, port: number, dataDir: string, logPath: string, extraEnv: Record<string, string>, scrawlEntry: string) {
     this.kind = kind;
     this.extraEnv = extraEnv;
+    this.scrawlEntry = scrawlEntry;
     this.port = port;
     this.dataDir = dataDir;
     this.logPath = logPath;
   }
 
-  static async start(kind: ServerKind, extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
-    if (kind === 'scrawl' && !existsSync(scrawlMain)) {
-      throw new ServerUnavailable(`${scrawlMain} does not exist yet`);
+  /**
+   * Starts a server of `kind`, waiting until it answers. `scrawlEntry` replaces server/src/main.ts for Scrawl (the
+   * catalog scenario's entry switches the catalog off, which main.ts has no variable for); the child still gets the
+   * root `npm start` script's Node flags.
+   */
+  static async start(kind: ServerKind, extraEnv: Record<string, string> = {}, scrawlEntry = scrawlMain): Promise<ServerProcess> {
+    if (kind === 'scrawl' && !existsSync(scrawlEntry)) {
+      throw new ServerUnavailable(`${scrawlEntry} does not exist yet`);
     }
     const id = ++serial;
     const dataDir = join(benchRunDir(), `${kind}-${id}-data`);
-    const server = new ServerProcess(kind, await freePort(), dataDir, join(benchRunDir(), `${kind}-${id}.log`), extraEnv);
+    const server = new ServerProcess(kind, await freePort(), dataDir, join(benchRunDir(), `${kind}-${id}.log`), extraEnv, scrawlEntry);
     await server.spawn();
     return server;
   }
@@ -164,7 +172,7 @@ export class ServerProcess {
     let args: string[];
     switch (this.kind) {
       case 'scrawl':
-        args = [...scrawlNodeFlags(), scrawlMain];
+        args = [...scrawlNodeFlags(), this.scrawlEntry];
         Object.assign(env, { DATA_DIR: this.dataDir, LOG_LEVEL: 'warn' }, this.extraEnv);
         break;
       case 'yws':

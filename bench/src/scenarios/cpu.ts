@@ -30,7 +30,8 @@ export interface Writer {
   cursorClock: number;
 }
 
-interface Phase {
+/** One measured window of the relay load on one server. */
+export interface Phase {
   cpuPct: number;
   benchCpuPct: number;
   usPerMsg: number;
@@ -84,7 +85,12 @@ export function drive(writers: Writer[], withCursors: boolean): () => void {
   };
 }
 
-async function measurePhase(
+/**
+ * Drives `writers` for a 2 s warm-up and then `durationS` seconds, and reads the server's CPU, the messages its
+ * clients received and the stamped latency over that window. Shared with the catalog scenario, which runs it on two
+ * servers at once (catalog on and off) so both see the same moment of the machine.
+ */
+export async function measurePhase(
   server: ServerProcess,
   clients: RawClient[],
   writers: Writer[],

@@ -22,17 +22,17 @@ const UPDATES_PER_WRITER = 50;
 
 /**
  * Round-trip time of one update to its SyncStatus when nothing else is in flight: what a single user's edit waits
- * for before it is "saved" (append + ack), without the queueing that the pipelined rounds add.
+ * for before it is "saved" (append + ack), without the queueing that the pipelined rounds add. `count` updates, one
+ * key each, in `room`; the catalog scenario measures it on two servers at once.
  */
-async function sequentialAckLatency(target: Target, port: number): Promise<number[]> {
-  const room = 'ack-latency';
+export async function sequentialAckLatency(target: Target, port: number, count = 50, room = 'ack-latency'): Promise<number[]> {
   const doc = new Y.Doc();
   const client = new RawClient({ protocol: target.protocol, url: target.url(port, room), room, doc });
   const times: number[] = [];
   try {
     await withTimeout(client.synced, 10_000, 'the ack-latency client to sync');
     await sleep(300);
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < count; i++) {
       const acked = new Promise<void>((resolve) => { client.onAck = () => resolve(); });
       const before = Y.encodeStateVector(doc);
       doc.getMap('acked').set(`k${i}`, i);
