@@ -37,6 +37,13 @@ export interface Config {
    * the caller names.
    */
   boardList: boolean;
+  /**
+   * Scheduled backups: BACKUP_DIR, unset by default (no scheduled backups): the directory archives are written to.
+   * BACKUP_INTERVAL, default 24h: how often (a duration such as 24h, 30m, 1d, 90s; at least 1m). BACKUP_KEEP,
+   * default 14: how many archives to keep. Null without BACKUP_DIR (the other two are then refused, so a typo in the
+   * directory's name does not silently turn backups off).
+   */
+  backup: { dir: string; intervalMs: number; keep: number } | null;
 }
 
 /** Thrown for a missing or malformed variable; the message names it. */
@@ -93,6 +100,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(name, `expected on or off, got "${raw}"`);
   };
 
+  const duration = (name: string, fallback: number, minMs: number): number => {
+    const raw = text(name);
+    if (raw === null) return fallback;
+    const ms = parseDuration(raw);
+    if (ms === null) throw new ConfigError(name, `expected a duration such as 24h, 30m, 1d or 90s, got "${raw}"`);
+    if (ms < minMs) throw new ConfigError(name, `must be at least ${minMs / 1000} s, got "${raw}"`);
+    return ms;
+  };
+
+  const backupDir = text('BACKUP_DIR');
+  const backupInterval = duration('BACKUP_INTERVAL', 24 * 3600 * 1000, 60 * 1000);
+  const backupKeep = integer('BACKUP_KEEP', 14, 1, 100_000);
+  if (backupDir === null) {
+    for (const name of ['BACKUP_INTERVAL', 'BACKUP_KEEP']) {
+      if (text(name) !== null) throw new ConfigError(name, 'needs BACKUP_DIR (the directory scheduled backups are written to)');
+    }
+  }
+
   const logLevel = text('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
 
@@ -140,5 +165,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatMs: integer('HEARTBEAT_MS', 15_000, 100, 3_600_000),
     trustProxy: flag('TRUST_PROXY'),
     boardList: onOff('BOARD_LIST', true),
+    backup: backupDir === null ? null : { dir: backupDir, intervalMs: backupInterval, keep: backupKeep },
   };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds of a duration written as a number and a unit (s, m, h, d), or several such (`1h30m`); null if malformed. */
+export function parseDuration(text: string): number | null {
+  const trimmed = text.trim().toLowerCase();
+  if (!/^(\d+(\.\d+)?[smhd])+$/.test(trimmed)) return null;
+  let total = 0;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)([smhd])/g)) total += Number(amount) * DURATION_UNITS[unit];
+  return Math.round(total);
 }

@@ -58,6 +58,7 @@ const server = createScrawlServer({
   trustProxy: config.trustProxy,
   boardList: config.boardList,
   templates: shippedTemplates(),
+  backup: config.backup,
   tls,
 });
 

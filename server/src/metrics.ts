@@ -26,6 +26,14 @@ export class ScrawlMetrics {
   readonly appendSeconds: client.Histogram;
   /** Time one compaction took. */
   readonly compactionSeconds: client.Histogram;
+  /** Unix time of the last backup this server completed (scheduled or through the admin endpoint); 0 before one. */
+  readonly backupLastSuccess: client.Gauge;
+  /** Duration of the last completed backup. */
+  readonly backupLastDuration: client.Gauge;
+  /** Bytes of the last completed backup (the archive's entries, before any compression). */
+  readonly backupLastSize: client.Gauge;
+  /** Backups that failed (each also logged as an error). */
+  readonly backupFailures: client.Counter;
 
   constructor(gauges: { connections: () => Record<Endpoint, number>; roomsLoaded: () => number; joinsWaiting: () => number }) {
     const registers = [this.registry];
@@ -77,5 +85,9 @@ export class ScrawlMetrics {
     const buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
     this.appendSeconds = new client.Histogram({ name: 'scrawl_store_append_seconds', help: 'Store write latency: first append of a group-committed batch to durable', buckets, registers });
     this.compactionSeconds = new client.Histogram({ name: 'scrawl_store_compaction_seconds', help: 'Compaction duration', buckets, registers });
+    this.backupLastSuccess = new client.Gauge({ name: 'scrawl_backup_last_success_timestamp_seconds', help: 'Unix time of the last completed backup', registers });
+    this.backupLastDuration = new client.Gauge({ name: 'scrawl_backup_last_duration_seconds', help: 'Duration of the last completed backup', registers });
+    this.backupLastSize = new client.Gauge({ name: 'scrawl_backup_last_size_bytes', help: 'Bytes of the last completed backup', registers });
+    this.backupFailures = new client.Counter({ name: 'scrawl_backup_failures_total', help: 'Backups that failed', registers });
   }
 }

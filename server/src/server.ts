@@ -25,6 +25,10 @@ import { BoardService } from './workspace/board-service.ts';
 import type { TemplateSource } from './workspace/templates.ts';
 import { CatalogIndexer } from './workspace/catalog-indexer.ts';
 import { catalogForStore } from './workspace/catalog-for-store.ts';
+import { BackupService } from './backup/backup-service.ts';
+import { BackupScheduler } from './backup/scheduler.ts';
+import { LevelDbStore } from './persistence/leveldb-store.ts';
+import { PostgresStore } from './persistence/postgres-store.ts';
 
 /** Options of {@link createScrawlServer}. Only `store` is required. */
 export interface ScrawlServerOptions {
@@ -77,6 +81,12 @@ export interface ScrawlServerOptions {
   templates?: TemplateSource;
   /** Days a board stays in the trash before it is deleted for good, default 30. */
   trashDays?: number;
+  /**
+   * Scheduled backups (BACKUP_DIR, BACKUP_INTERVAL, BACKUP_KEEP) into `dir`; unset: none. `firstDelayMs` (default 60 s)
+   * is the least wait after start. Backups cover the store and the assets under `assetDir`. The admin endpoint
+   * `GET /api/admin/backup` is served whatever this says, for LevelDB and PostgreSQL stores.
+   */
+  backup?: { dir: string; intervalMs: number; keep: number; firstDelayMs?: number } | null;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -95,6 +105,8 @@ export interface ScrawlServer {
   attach(server: HttpServer | HttpsServer): void;
   /** The server's Prometheus metrics. */
   readonly metrics: ScrawlMetrics;
+  /** Backups taken by this server (admin endpoint, schedule); null for a store that cannot be backed up. */
+  readonly backups: BackupService | null;
   /** The request handler, for mounting under another framework: answers Scrawl's routes, 404 for the rest. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   /** The upgrade handler: returns false when the path is not one of Scrawl's WebSocket endpoints. */
@@ -145,6 +157,9 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
           closer: options.extensions?.filter(isRoomCloser)[0],
         })
       : null;
+  const backups =
+    store instanceof LevelDbStore || store instanceof PostgresStore ? new BackupService({ store, dataDir: options.assetDir ?? null, metrics, log }) : null;
+  const scheduler = backups && options.backup ? new BackupScheduler({ ...options.backup, service: backups, store, log }) : null;
   // What every client update goes through before it is applied, in this order (the version captures the state
   // before the change), on the direct path and on Hocuspocus's alike.
   const clientUpdateObservers = [history, persistence];
@@ -185,6 +200,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       state = 'starting';
       await store.open();
       await boards?.start();
+      await scheduler?.start();
       state = 'ready';
       log.info({ store: store.kind }, 'store open');
     })();
@@ -199,6 +215,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     metrics,
     store,
     boards,
+    backups,
     boardList: options.boardList ?? true,
     allowedOrigins: options.allowedOrigins ?? null,
     isReady: () => state === 'ready',
@@ -257,6 +274,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       state = 'draining';
       for (const server of ownServers) server.close();
       for (const close of closeListeners) close();
+      await scheduler?.stop();
+      backups?.cancel();
       sockets.closeAll(CloseCode.goingAway, 'server shutting down');
       await waitForUnload(hocuspocus, 10_000);
       sockets.destroy();
@@ -269,7 +288,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     return stopped;
   };
 
-  return { hocuspocus, store, boards, metrics, start, listen, attach, handleRequest, handleUpgrade, stop };
+  return { hocuspocus, store, boards, metrics, backups, start, listen, attach, handleRequest, handleUpgrade, stop };
 }
 
 /** Waits until every document has been stored and unloaded, or `timeoutMs` passed (then stores what is left). */

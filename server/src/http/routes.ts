@@ -4,6 +4,8 @@ import { handleBoardsApi } from './boards-api.ts';
 import { handleRoomApi, type RoomApiContext } from './room-api.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { isOriginAllowed } from '../sync/socket-server.ts';
+import { BACKUP_PATH, handleBackupRequest } from '../backup/backup-endpoint.ts';
+import type { BackupService } from '../backup/backup-service.ts';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface RouteContext extends RoomApiContext {
@@ -17,6 +19,8 @@ export interface RouteContext extends RoomApiContext {
   tldrawLicenseKey: string | null;
   /** BOARD_LIST: false lists only boards the caller names. */
   boardList: boolean;
+  /** Serves `GET /api/admin/backup`; null for a store that cannot be backed up. */
+  backups: BackupService | null;
 }
 
 /** Serves the HTTP API. Returns false when no route matched, so the caller can try the web app. */
@@ -57,6 +61,10 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
         return true;
       }
     }
+  }
+  if (url.pathname === BACKUP_PATH && ctx.backups) {
+    await handleBackupRequest(req, res, { backups: ctx.backups, verifier: ctx.verifier });
+    return true;
   }
   if (url.pathname === '/api/config') {
     sendJson(res, 200, {

@@ -25,11 +25,12 @@ const DDL_LOCK_KEY = 0x5c4a_1002;
 /** How alike (pg_trgm word similarity) a query and a board's words must be to match despite a typo. */
 const TYPO_SIMILARITY = 0.5;
 
-const COLUMNS = `id, title, created_at, updated_at, shape_count, bytes, last_editors, excerpt, search_text, assets,
+/** The columns of a scrawl_boards row as {@link boardEntryFromRow} reads them (also used by backups). */
+export const COLUMNS = `id, title, created_at, updated_at, shape_count, bytes, last_editors, excerpt, search_text, assets,
   thumbnail_version, thumbnail_type, deleted_at, template, starred`;
 
 /** A row of scrawl_boards. */
-interface BoardRow {
+export interface BoardRow {
   id: string;
   title: string;
   created_at: Date;
@@ -127,7 +128,7 @@ export class PostgresCatalog implements BoardCatalog {
 
   async get(id: string): Promise<BoardEntry | null> {
     const { rows } = await this.pool.query<BoardRow>(`SELECT ${COLUMNS} FROM ${this.boards} WHERE id = $1`, [id]);
-    return rows.length > 0 ? toEntry(rows[0]) : null;
+    return rows.length > 0 ? boardEntryFromRow(rows[0]) : null;
   }
 
   async record(id: string, derived: DerivedBoard): Promise<BoardEntry | null> {
@@ -136,7 +137,7 @@ export class PostgresCatalog implements BoardCatalog {
       const tombstone = await client.query(`SELECT 1 FROM ${this.tombstones} WHERE id = $1`, [id]);
       if (tombstone.rows.length > 0) return null;
       const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM ${this.boards} WHERE id = $1 FOR UPDATE`, [id]);
-      const entry = applyDerived(id, rows.length > 0 ? toEntry(rows[0]) : null, derived);
+      const entry = applyDerived(id, rows.length > 0 ? boardEntryFromRow(rows[0]) : null, derived);
       await client.query(
         `INSERT INTO ${this.boards} (id, title, created_at, updated_at, shape_count, bytes, last_editors, excerpt, search_text, assets)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -158,7 +159,7 @@ export class PostgresCatalog implements BoardCatalog {
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, patch.starred ?? null, patch.template ?? null, patch.deletedAt !== undefined, patch.deletedAt ?? null],
     );
-    return rows.length > 0 ? toEntry(rows[0]) : null;
+    return rows.length > 0 ? boardEntryFromRow(rows[0]) : null;
   }
 
   async list(query: ListQuery): Promise<CatalogPage> {
@@ -172,7 +173,7 @@ export class PostgresCatalog implements BoardCatalog {
        ORDER BY ${time} DESC, id DESC LIMIT $4`,
       [query.ids, after?.time ?? null, after?.id ?? '', query.limit + 1],
     );
-    const entries = rows.slice(0, query.limit).map(toEntry);
+    const entries = rows.slice(0, query.limit).map(boardEntryFromRow);
     const last = entries.at(-1);
     return { entries, cursor: last && rows.length > query.limit ? encodeCursor(sortTime(last, query.view), last.id) : null };
   }
@@ -196,7 +197,7 @@ export class PostgresCatalog implements BoardCatalog {
       );
     });
     // Highlights as the embedded catalog makes them: MiniSearch over just the rows found tells which words matched.
-    const entries = rows.map(toEntry);
+    const entries = rows.map(boardEntryFromRow);
     const index = newSearchIndex();
     index.addAll(entries);
     const matches = new Map(index.search(query.q).map((result) => [result.id as string, result.match]));
@@ -242,7 +243,7 @@ export class PostgresCatalog implements BoardCatalog {
         `INSERT INTO ${this.thumbnails} (id, image) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET image = excluded.image`,
         [id, Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength)],
       );
-      return toEntry(rows[0]);
+      return boardEntryFromRow(rows[0]);
     });
   }
 
@@ -261,7 +262,8 @@ export class PostgresCatalog implements BoardCatalog {
   }
 }
 
-function toEntry(row: BoardRow): BoardEntry {
+/** A scrawl_boards row (selected with {@link COLUMNS}) as a catalog entry; backups read PostgreSQL entries with it. */
+export function boardEntryFromRow(row: BoardRow): BoardEntry {
   return {
     id: row.id,
     title: row.title,
