@@ -16,6 +16,11 @@ const ALLOWED_TYPES: Record<string, string> = {
 };
 const TYPE_BY_EXTENSION = Object.fromEntries(Object.entries(ALLOWED_TYPES).map(([type, ext]) => [ext, type]));
 
+/** Whether boards may hold files of MIME `type` (images and videos the browser shows). */
+export function isAllowedAssetType(type: string): boolean {
+  return Object.hasOwn(ALLOWED_TYPES, type);
+}
+
 /** Largest accepted upload, 10 MiB by default. */
 export const DEFAULT_MAX_ASSET_BYTES = 10 * 1024 * 1024;
 

@@ -5,6 +5,7 @@ import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { CATALOG_VIEWS, type BoardEntry, type CatalogView, MAX_PAGE_SIZE, type SearchHit } from '../workspace/board-catalog.ts';
 import { MAX_TITLE_CHARS, normalizeTitle } from '../workspace/board-title.ts';
 import type { BoardService } from '../workspace/board-service.ts';
+import { importTldr } from './board-files.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
 
 /** What the boards API needs from the rest of the server. */
@@ -39,9 +40,10 @@ const lastThumbnailAt = new Map<string, number>();
 const BOARD_PATH = /^\/api\/boards\/([^/]+)(\/[a-z]+)?$/;
 
 /**
- * Serves `/api/boards` (docs/protocol.md, "Boards: the catalog") and `GET /new`. Returns false for other paths. With
- * auth on, listing shows only the boards a token's `room` claim covers, and each board's routes need a token for it
- * (read-write to change it; duplicating needs one for every room, since the copy is a new room).
+ * Serves `/api/boards` (docs/protocol.md, "Boards: the catalog"), `POST /api/boards/import` (board-files.ts) and
+ * `GET /new`. Returns false for other paths. With auth on, listing shows only the boards a token's `room` claim
+ * covers, and each board's routes need a token for it (read-write to change it; duplicating and importing need one
+ * for every room, since the result is a new room).
  */
 export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
   try {
@@ -49,6 +51,12 @@ export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse,
     if (url.pathname === '/api/boards' || url.pathname === '/api/boards/') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
       await listBoards(req, res, url, ctx);
+      return true;
+    }
+    if (url.pathname === '/api/boards/import' && req.method === 'POST') {
+      // A new room, like a duplicate: a read-write token for every room.
+      await authorize(req, ctx, '*', 'write');
+      sendJson(res, 201, summary(await importTldr(req, ctx.boards)));
       return true;
     }
     const match = BOARD_PATH.exec(url.pathname);

@@ -8,6 +8,7 @@ import type { DocStore } from '../persistence/doc-store.ts';
 import { roomIdFromPath } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
+import { exportTldr } from './board-files.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 
@@ -56,6 +57,7 @@ const VERSION_ID = '([0-9a-z]{9}-[0-9a-f]{8})';
 const ROUTES: Route[] = [
   { method: 'GET', path: /^\/?$/, access: 'admin', handle: inspect },
   { method: 'GET', path: /^\/state$/, access: 'read', handle: getState },
+  { method: 'GET', path: /^\/export$/, access: 'read', handle: exportBoard },
   { method: 'POST', path: /^\/assets$/, access: 'write', handle: postAsset },
   { method: 'GET', path: /^\/assets\/([^/]+)$/, access: 'open', handle: getAsset },
   { method: 'GET', path: /^\/versions$/, access: 'read', handle: listVersions },
@@ -69,7 +71,7 @@ const ROUTES: Route[] = [
 const ROOM_PATH = /^\/api\/rooms\/([^/]+)(\/.*)?$/;
 
 /**
- * Serves `/api/rooms/:room/...`: state, assets, versions and share links. With auth on, every route but asset files
+ * Serves `/api/rooms/:room/...`: state, export, assets, versions and share links. With auth on, every route but asset files
  * needs a Bearer token for the room (401 without, 403 for another room), and changing routes a read-write one.
  * Returns false when the path is not under `/api/rooms/`.
  */
@@ -156,6 +158,12 @@ function toReadable(value: unknown): unknown {
 
 async function getState({ req, res, ctx, room }: RoomCall): Promise<void> {
   sendUpdate(res, req, await readRoomState(ctx.hocuspocus, room));
+}
+
+/** The board as a file to download (`?format=tldr`, the only format so far): board-files.ts. */
+async function exportBoard({ req, res, ctx, room }: RoomCall): Promise<void> {
+  const format = URL.parse(req.url ?? '', 'http://localhost')?.searchParams.get('format') ?? null;
+  await exportTldr(req, res, { hocuspocus: ctx.hocuspocus, assets: ctx.assets, room, format });
 }
 
 async function postAsset({ req, res, ctx, room }: RoomCall): Promise<void> {

@@ -11,8 +11,10 @@ import { withRoomDocument } from '../sync/hocuspocus.ts';
 import type { ConnectionContext } from '../sync/socket-server.ts';
 import type { BoardCatalog, BoardEntry } from './board-catalog.ts';
 import { TITLE_KEY } from './board-title.ts';
+import { boardAssetFiles, storeInlineAssets } from './board-file-assets.ts';
 import type { CatalogIndexer } from './catalog-indexer.ts';
 import type { TemplateSource } from './templates.ts';
+import { type TldrFile, tldrFileToBoardUpdate } from './tldr-document.ts';
 
 /** Options of {@link BoardService}. */
 export interface BoardServiceOptions {
@@ -166,6 +168,22 @@ export class BoardService implements Extension {
     const entry = await this.catalog.update(copy, { template: options.template ?? false });
     const thumbnail = await this.catalog.getThumbnail(room);
     return (thumbnail && (await this.catalog.putThumbnail(copy, thumbnail))) || entry;
+  }
+
+  /**
+   * A new board from a checked .tldr file: its inline images stored as the new board's assets (when there is an asset
+   * store), then its records as the document's first update (ids kept: the board is new, so none can clash), then
+   * its catalog entry. `fallbackTitle` (the uploaded file's name) titles a file whose document has no name.
+   */
+  async importBoard(file: TldrFile, fallbackTitle: string | null = null): Promise<BoardEntry> {
+    const room = newRoomId();
+    const assets = this.options.assets;
+    const records = assets ? await storeInlineAssets(file.records, room, boardAssetFiles(assets)) : file.records;
+    await this.options.store.append(room, tldrFileToBoardUpdate({ ...file, records }, fallbackTitle));
+    const entry = await this.options.indexer.indexStored(room);
+    if (!entry) throw new Error(`imported board ${room} has no catalog entry`);
+    this.log.info({ room, records: records.length }, 'board imported from a .tldr file');
+    return entry;
   }
 
   /** A new board from a template (its title kept); null when `templateId` names no template. */

@@ -69,11 +69,14 @@ export class TldrFileError extends Error {
   }
 }
 
-/** Parses the bytes or text of a .tldr file and checks it (see {@link validateTldrFile}). Throws {@link TldrFileError}. */
-export function parseTldrFile(input: string | Uint8Array): TldrFile {
+/**
+ * Parses the bytes or text of a .tldr file and checks it (see {@link validateTldrFile}). Throws {@link TldrFileError}.
+ * `maxBytes` (default {@link MAX_TLDR_FILE_BYTES}) is raised by uploads, whose images travel inline as data: URLs.
+ */
+export function parseTldrFile(input: string | Uint8Array, maxBytes = MAX_TLDR_FILE_BYTES): TldrFile {
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
-  if (bytes > MAX_TLDR_FILE_BYTES) {
-    throw new TldrFileError(`it is ${megabytes(bytes)} MB; the limit is ${megabytes(MAX_TLDR_FILE_BYTES)} MB.`);
+  if (bytes > maxBytes) {
+    throw new TldrFileError(`it is ${megabytes(bytes)} MB; the limit is ${megabytes(maxBytes)} MB.`);
   }
   let value: unknown;
   try {
@@ -141,14 +144,15 @@ export function titleOfTldrFile(file: TldrFile): string | null {
 /**
  * The board document for a checked file, as one Yjs update of a fresh Y.Doc: every record in `records` (layout of
  * docs/document-schema.md), `meta.formatVersion` 1, `meta.schema` the file's schema (so the first client on a newer
- * tldraw migrates the records, as for any older board) and `meta.title` when the file has one. One transaction.
+ * tldraw migrates the records, as for any older board) and `meta.title` when the file has one (else `fallbackTitle`,
+ * e.g. the uploaded file's name). One transaction.
  */
-export function tldrFileToBoardUpdate(file: TldrFile): Uint8Array {
+export function tldrFileToBoardUpdate(file: TldrFile, fallbackTitle: string | null = null): Uint8Array {
   const doc = new Y.Doc();
   try {
     const records = doc.getMap<Y.Map<unknown>>('records');
     const meta = doc.getMap<unknown>('meta');
-    const title = titleOfTldrFile(file);
+    const title = titleOfTldrFile(file) ?? (fallbackTitle === null ? null : normalizeTitle(fallbackTitle) || null);
     doc.transact(() => {
       meta.set('formatVersion', 1);
       meta.set('schema', file.schema);
@@ -165,6 +169,26 @@ export function tldrFileToBoardUpdate(file: TldrFile): Uint8Array {
 export function tldrToBoardUpdate(input: string | Uint8Array): { update: Uint8Array; title: string | null } {
   const file = parseTldrFile(input);
   return { update: tldrFileToBoardUpdate(file), title: titleOfTldrFile(file) };
+}
+
+/**
+ * A board document as a .tldr file, the inverse of {@link tldrFileToBoardUpdate}: every record of `records` as plain
+ * JSON (Y.Text paths become strings) and `meta.schema`. A document no tldraw client has opened yet has no schema; it
+ * gets an empty one, which makes tldraw run every migration over the records when it opens them, as for the oldest
+ * file. The title is not written into the records (they stay as the board has them): it travels as the file's name.
+ */
+export function boardDocumentToTldrFile(doc: Y.Doc): TldrFile {
+  const schema = doc.getMap<unknown>('meta').get('schema');
+  const records: TldrRecord[] = [];
+  for (const value of doc.getMap<unknown>('records').values()) {
+    const record = value instanceof Y.AbstractType ? value.toJSON() : value;
+    if (isJsonObject(record) && typeof record.id === 'string' && typeof record.typeName === 'string') records.push(record as TldrRecord);
+  }
+  return {
+    tldrawFileFormatVersion: TLDR_FILE_FORMAT_VERSION,
+    schema: isJsonObject(schema) ? schema : { schemaVersion: 2, sequences: {} },
+    records,
+  };
 }
 
 /**
