@@ -80,8 +80,13 @@ export class ArchiveWriter {
 
   private write(name: string, bytes: Uint8Array): Promise<void> {
     const written = new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name, size: bytes.byteLength, mtime: this.mtime }, bytes, (error) => (error ? reject(error) : resolve()));
+      const sink = this.pack.entry({ name, size: bytes.byteLength, mtime: this.mtime }, bytes, (error) => (error ? reject(error) : resolve()));
+      // A destroyed pack destroys its entry with the output's error, which the callback reports; an 'error' event
+      // without a listener would end the process.
+      sink.on('error', () => {});
     });
+    // When the output failed first, the entry's own failure follows; it is the same story, already told.
+    written.catch(() => {});
     return Promise.race([written, this.failed]);
   }
 }
