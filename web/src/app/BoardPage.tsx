@@ -18,6 +18,7 @@ import { tabTitleFor } from '../board/boardTitle.ts'
 import { BoardChromeContext, type BoardChrome } from '../boards/BoardsMenuGroup.tsx'
 import { createBoardsApi } from '../boards/boardsApi.ts'
 import { createRecentBoardsStore } from '../boards/recentBoards.ts'
+import { PendingImport } from '../boards/PendingImport.tsx'
 import { mountThumbnails } from '../boards/thumbnails.ts'
 import { useBoardTitle } from '../boards/useBoardTitle.ts'
 
@@ -133,7 +134,9 @@ export function BoardPage(props: BoardPageProps) {
               unmountBoard()
             }
           }}
-        />
+        >
+          {ownsPage && <PendingImport board={board} />}
+        </Tldraw>
       </BoardChromeContext.Provider>
       {!embed && openPanel === 'share' && (
         <SharePopover api={api} authRequired={config.authRequired} viewOnly={effectiveViewOnly !== null} serverUrl={serverUrl} onClose={() => setOpenPanel(null)} />

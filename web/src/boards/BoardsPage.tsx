@@ -5,6 +5,7 @@ import { UNTITLED_BOARD } from '../board/boardTitle.ts'
 import { loadConfig, type AppConfig } from '../app/config.ts'
 import { boardPath as boardPagePath } from '../app/route.ts'
 import { BoardCard, type BoardCardActions } from './BoardCard.tsx'
+import { boardFromFile } from './boardFromFile.ts'
 import { BoardsApiError, createBoardsApi, newBoardHref, type BoardSummary, type BoardsView } from './boardsApi.ts'
 import { createRecentBoardsStore, type RecentBoard } from './recentBoards.ts'
 import { TemplateList, TemplatePicker, useTemplates } from './TemplatePicker.tsx'
@@ -45,6 +46,9 @@ export function BoardsPage({ token, serverUrl = '' }: BoardsPageProps) {
   const [notice, setNotice] = useState<{ text: string; undo?: () => void } | null>(null)
   const [now, setNow] = useState(() => Date.now())
   const search = useRef<HTMLInputElement>(null)
+  const filePicker = useRef<HTMLInputElement>(null)
+  const [dragging, setDragging] = useState(false)
+  const [importing, setImporting] = useState(false)
   const darkMode = usePrefersDark()
 
   const localOnly = config !== null && !config.boardList
@@ -131,12 +135,49 @@ export function BoardsPage({ token, serverUrl = '' }: BoardsPageProps) {
     setLocalBoards(recent.list())
   }
 
+  /** A dropped or picked .tldr / .excalidraw file becomes a new board, which opens. */
+  const importFile = async (file: File | undefined) => {
+    if (!file || importing) return
+    setImporting(true)
+    setNotice({ text: `Importing ${file.name}…` })
+    try {
+      const { board, href } = await boardFromFile(api, file)
+      rememberLocally(board)
+      window.location.assign(href)
+    } catch (error) {
+      const status = error instanceof BoardsApiError ? error.status : -1
+      const reason = status === 0 ? 'the server did not answer; importing a file needs a connection.' : (error as Error).message
+      setNotice({ text: `Could not import ${file.name}: ${reason}` })
+      setImporting(false)
+    }
+  }
+  const hasFiles = (event: React.DragEvent) => event.dataTransfer.types.includes('Files')
+
   // Offline (no answer at all): the boards this browser opened, from the local list, without actions.
   const offline = list.error?.status === 0 && view === 'recent'
   const shown: BoardSummary[] = offline ? localBoards.filter((b) => matchesLocally(b, q)).map(localSummary) : list.boards
 
   return (
-    <div className={`tl-container ${darkMode ? 'tl-theme__dark' : 'tl-theme__light'} scrawl-boards`}>
+    <div
+      className={`tl-container ${darkMode ? 'tl-theme__dark' : 'tl-theme__light'} scrawl-boards`}
+      data-dragging={dragging || undefined}
+      data-testid="boards-page"
+      onDragOver={(event) => {
+        if (!hasFiles(event)) return
+        event.preventDefault()
+        event.dataTransfer.dropEffect = 'copy'
+        setDragging(true)
+      }}
+      onDragLeave={(event) => {
+        if (event.currentTarget === event.target || !event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false)
+      }}
+      onDrop={(event) => {
+        if (!hasFiles(event)) return
+        event.preventDefault()
+        setDragging(false)
+        void importFile(event.dataTransfer.files[0])
+      }}
+    >
       <header className="scrawl-boards__header">
         <a className="scrawl-boards__brand" href="/">
           Scrawl
@@ -151,6 +192,27 @@ export function BoardsPage({ token, serverUrl = '' }: BoardsPageProps) {
           placeholder="Search boards and what is on them"
           aria-label="Search boards"
           data-testid="boards-search"
+        />
+        <button
+          type="button"
+          className="scrawl-button"
+          onClick={() => filePicker.current?.click()}
+          disabled={importing}
+          title="Make a board from a .tldr or .excalidraw file (or drop the file anywhere on this page)"
+          data-testid="import-board"
+        >
+          Import…
+        </button>
+        <input
+          ref={filePicker}
+          type="file"
+          hidden
+          accept=".tldr,.excalidraw,application/vnd.tldraw+json,application/vnd.excalidraw+json"
+          onChange={(event) => {
+            void importFile(event.target.files?.[0])
+            event.target.value = ''
+          }}
+          data-testid="import-board-input"
         />
         <TemplatePicker api={api} token={newToken} />
         <a className="scrawl-button scrawl-button--primary" href={newBoardHref({ token: newToken })} data-testid="new-board">

@@ -82,6 +82,12 @@ export function boardListPath(query: BoardListQuery = {}): string {
   return `/api/boards${search ? `?${search}` : ''}`
 }
 
+/** Where a .tldr file becomes a new board. */
+export const BOARD_IMPORT_PATH = '/api/boards/import'
+
+/** tldraw's MIME type for .tldr files. */
+const TLDR_MIME_TYPE = 'application/vnd.tldraw+json'
+
 /** The path of one board's catalog entry (or of a sub-resource: `restore`, `duplicate`, `thumbnail`). */
 export function boardPath(id: string, sub?: 'restore' | 'duplicate' | 'thumbnail'): string {
   return `/api/boards/${encodeURIComponent(id)}${sub ? `/${sub}` : ''}`
@@ -121,6 +127,11 @@ export interface BoardsApi {
   deleteForever(id: string): Promise<void>
   /** A copy (or, with `template: true`, a template) of the board: the new board's summary. */
   duplicate(id: string, options?: { title?: string; template?: boolean }): Promise<BoardSummary>
+  /**
+   * A new board from a .tldr file (`POST /api/boards/import`); `fileName` titles it when the file's document has no
+   * name. The server refuses a file that is not one with a 400 whose message says why.
+   */
+  importFile(file: Blob, fileName: string): Promise<BoardSummary>
   /** Uploads the board's thumbnail (PNG or WebP, at most 256 KiB). */
   putThumbnail(id: string, image: Blob): Promise<void>
   /** An absolute-or-relative URL the page can load (for `thumbnailUrl`). */
@@ -131,11 +142,15 @@ export interface BoardsApi {
 export function createBoardsApi({ token = null, serverUrl = '', fetch: doFetch = (...args) => fetch(...args) }: BoardsApiOptions = {}): BoardsApi {
   const origin = serverUrl.replace(/\/+$/, '')
 
-  const call = async (path: string, init: { method?: string; json?: unknown; body?: Blob; signal?: AbortSignal } = {}): Promise<Response> => {
+  const call = async (
+    path: string,
+    init: { method?: string; json?: unknown; body?: Blob; signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> => {
     const headers: Record<string, string> = { Accept: 'application/json' }
     if (token) headers.Authorization = `Bearer ${token}`
     if (init.json !== undefined) headers['Content-Type'] = 'application/json'
     if (init.body) headers['Content-Type'] = init.body.type
+    Object.assign(headers, init.headers)
     let response: Response
     try {
       response = await doFetch(`${origin}${path}`, {
@@ -171,6 +186,13 @@ export function createBoardsApi({ token = null, serverUrl = '', fetch: doFetch =
       await call(`${boardPath(id)}?forever=1`, { method: 'DELETE' })
     },
     duplicate: (id, options = {}) => summary(boardPath(id, 'duplicate'), { method: 'POST', json: options }),
+    importFile: (file, fileName) =>
+      summary(BOARD_IMPORT_PATH, {
+        method: 'POST',
+        body: file,
+        // Browsers know no type for .tldr files: the server takes JSON or tldraw's own type.
+        headers: { 'Content-Type': file.type === TLDR_MIME_TYPE ? TLDR_MIME_TYPE : 'application/json', 'X-File-Name': encodeURIComponent(fileName) },
+      }),
     async putThumbnail(id, image) {
       await call(boardPath(id, 'thumbnail'), { method: 'PUT', body: image })
     },
