@@ -24,8 +24,8 @@ export const MAX_FILE_STEM = 80
  */
 export function boardFileName(title: string, room: string, extension: 'tldr' | 'pdf'): string {
   let stem = title
-    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
     .replace(/\s+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_')
     .trim()
     .slice(0, MAX_FILE_STEM)
   if (/[\uD800-\uDBFF]$/.test(stem)) stem = stem.slice(0, -1)
