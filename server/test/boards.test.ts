@@ -191,6 +191,7 @@ test('shipped templates are listed, and /new?template= makes a board holding the
     });
     const retro = templates.find((t: { id: string }) => t.id === 'template-retrospective');
     assert.ok(retro.title && retro.shapeCount > 3, JSON.stringify(retro));
+    assert.ok(templates.every((t: { thumbnailUrl: string | null }) => t.thumbnailUrl), 'shipped templates come with their thumbnails');
     assert.equal((await (await api(srv, '/api/boards')).json()).boards.length, 0, 'templates are not boards');
 
     const res = await fetch(`${srv.httpUrl}/new?template=template-retrospective`, { redirect: 'manual' });
@@ -198,6 +199,7 @@ test('shipped templates are listed, and /new?template= makes a board holding the
     const room = res.headers.get('location')!.replace('/b/', '');
     const board = await (await api(srv, `/api/boards/${room}`)).json();
     assert.deepEqual([board.title, board.shapeCount, board.template], [retro.title, retro.shapeCount, false]);
+    assert.equal((await fetch(`${srv.httpUrl}${board.thumbnailUrl}`)).headers.get('content-type'), 'image/webp', 'a copy starts with the thumbnail');
     const client = yjsClient(srv.wsUrl, room);
     await synced(client);
     assert.equal([...client.doc.getMap('records').keys()].filter((id) => id.startsWith('shape:')).length, retro.shapeCount);

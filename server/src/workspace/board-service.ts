@@ -224,6 +224,8 @@ export class BoardService implements Extension {
     for (const template of await source.load(missing)) {
       await this.options.store.append(template.id, template.update);
       await this.options.indexer.indexStored(template.id);
+      if (template.thumbnail) await this.catalog.putThumbnail(template.id, template.thumbnail);
+      // Last: a template is listed among the templates once it is whole.
       await this.catalog.update(template.id, { template: true });
     }
   }

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ThumbnailImage } from './board-catalog.ts';
 import { TldrFileError, tldrToBoardUpdate } from './tldr-document.ts';
 
 /** Where the repository keeps the templates it ships (written by scripts/make-templates.ts). */
@@ -17,6 +18,8 @@ export interface ShippedTemplate {
   title: string;
   /** The board document (docs/document-schema.md) as one Yjs update, ready for `Y.applyUpdate` or the store. */
   update: Uint8Array;
+  /** `<file name>.webp` beside the file (scripts/render-template-thumbnails.ts), or null when there is none. */
+  thumbnail: ThumbnailImage | null;
 }
 
 /**
@@ -31,7 +34,9 @@ export async function loadShippedTemplates(directory: string = SHIPPED_TEMPLATES
       const fileId = basename(fileName, '.tldr');
       try {
         const { update, title } = tldrToBoardUpdate(await readFile(join(directory, fileName)));
-        return { id: templateId(fileName), title: title ?? fileId, update };
+        const image = await readFile(join(directory, `${fileId}.webp`)).catch(() => null);
+        const thumbnail = image ? { type: 'image/webp', bytes: new Uint8Array(image) } : null;
+        return { id: templateId(fileName), title: title ?? fileId, update, thumbnail };
       } catch (error) {
         if (error instanceof TldrFileError) throw new TldrFileError(error.problem, fileName);
         throw error;
