@@ -8,7 +8,8 @@ import { twoColourPng } from '../src/png.ts';
 
 /**
  * Issue 15 item 4, boards as files: a board's main menu downloads it as a .tldr (tldraw's own writer) and as a PDF with
- * a page per frame; on the boards page, dropping a .tldr or an .excalidraw file makes a board showing its shapes.
+ * a page per frame; on the boards page, dropping a .tldr or an .excalidraw file makes a board showing its shapes, and
+ * the menu imports either file into the open board.
  * Serial: the .tldr the first scenario downloads is the one the second drops.
  */
 test.describe.configure({ mode: 'serial' });
@@ -176,4 +177,25 @@ test('dropping a .tldr and an .excalidraw file on the boards page makes boards s
   for (const viewer of [page, other]) {
     await expect.poll(async () => (await shapesOf(viewer)).filter((s) => s.type !== 'group').length).toBe(EXCALIDRAW_SHAPE_COUNT);
   }
+});
+
+test('Import .tldr / .excalidraw… in the board menu adds a file to the open board, its images uploaded to it', async ({ boards, room }) => {
+  const { open } = await boards.newContext();
+  const page = await open(room, 'Grace');
+  const importFromMenu = async (name: string, text: string) => {
+    await page.getByTestId('main-menu.button').click();
+    const choosing = page.waitForEvent('filechooser');
+    await page.getByTestId('main-menu.scrawl-import-file').click();
+    await (await choosing).setFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+  };
+  await importFromMenu('sketch.excalidraw', JSON.stringify(excalidrawScene()));
+  await expect.poll(async () => (await shapesOf(page)).filter((s) => s.type !== 'group').length).toBe(EXCALIDRAW_SHAPE_COUNT);
+  const sources = () => page.evaluate(() => (window.__scrawl.editor.getAssets() as Array<{ props: { src: string } }>).map((a) => a.props.src));
+  expect(await sources()).toEqual([expect.stringMatching(new RegExp(`^/api/rooms/${room}/assets/[0-9a-f]{64}\\.png$`))]);
+
+  // The .tldr joins what is there: its three frames' pages' shapes with new ids, nothing replaced.
+  await importFromMenu('quarterly.tldr', exportedTldr!.text);
+  await expect.poll(async () => (await allShapes(page)).length).toBe(EXCALIDRAW_SHAPE_COUNT + exportedTldr!.shapeIds.length);
+  expect((await sources()).every((src) => src.startsWith(`/api/rooms/${room}/assets/`))).toBe(true);
+  await expect(page.getByText(`${exportedTldr!.shapeIds.length} shapes from quarterly.tldr.`, { exact: true })).toBeVisible();
 });
