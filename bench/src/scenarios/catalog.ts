@@ -245,17 +245,18 @@ async function onPostgres(ctx: Context): Promise<Record<string, Value>> {
     const corpus = await writeCorpus(store, BOARDS);
     await store.close();
     console.log(`  PostgreSQL: ${corpus.boards} boards generated and appended in ${(corpus.ms / 1000).toFixed(1)} s (schema ${schema})`);
-    // The test cluster runs with autovacuum off, so the 10,000 rows the build inserted would never get planner
-    // statistics; a production cluster's autovacuum analyzes them within a minute or so. A rare word's search is
-    // timed once before ANALYZE (what the first searches after a build meet) and everything after it.
-    const analyze = async (port: number): Promise<Record<string, Value>> => {
+    // The test cluster runs with autovacuum off, so the 10,000 rows the build inserted would never be vacuumed: no
+    // planner statistics, and the GIN indexes' pending lists (fastupdate) never merged, which every search then
+    // scans. A production cluster's autovacuum does both soon after such a build (10,000 inserts pass its insert
+    // threshold). A rare word's search is timed before (what the first searches after a build meet), the rest after.
+    const vacuum = async (port: number): Promise<Record<string, Value>> => {
       const rare = QUERIES.find((q) => q.key === 'prefixFew')!;
       const before = await timeQuery(port, rare, 1, 10, 15_000);
-      await adminQuery(`ANALYZE "${schema}".scrawl_boards`);
-      console.log(`  PostgreSQL: ${rare.label} before ANALYZE, server p50 / max ${fmt(percentile(before.server, 50))} / ${fmt(Math.max(...before.server))} ms (${before.server.length} requests)`);
-      return { beforeAnalyze: percentile(before.server, 50) };
+      await adminQuery(`VACUUM ANALYZE "${schema}".scrawl_boards`);
+      console.log(`  PostgreSQL: ${rare.label} before VACUUM ANALYZE, server p50 / max ${fmt(percentile(before.server, 50))} / ${fmt(Math.max(...before.server))} ms (${before.server.length} requests)`);
+      return { beforeVacuum: percentile(before.server, 50) };
     };
-    const queried = await buildAndQuery('PostgreSQL', { DATABASE_URL, DATABASE_SCHEMA: schema }, corpus, ctx, analyze);
+    const queried = await buildAndQuery('PostgreSQL', { DATABASE_URL, DATABASE_SCHEMA: schema }, corpus, ctx, vacuum);
     return Object.fromEntries(Object.entries(queried).map(([k, v]) => [`pg_${k}`, v]));
   } finally {
     await store.close().catch(() => {}); // already closed unless writing failed
@@ -270,7 +271,7 @@ const perStore = (prefix: string, store: string) => [
   { key: `${prefix}_listP95`, label: `${store}: list page, server p95 (ms)`, target: '<= 50 ms', ratio: false },
   { key: `${prefix}_searchP95`, label: `${store}: slowest search, server p95 (ms)`, target: '<= 50 ms', ratio: false },
   { key: `${prefix}_slowest`, label: `${store}: slowest search`, ratio: false },
-  ...(prefix === 'pg' ? [{ key: 'pg_beforeAnalyze', label: 'PostgreSQL: prefix "zepp" before ANALYZE, server p50 (ms)', ratio: false }] : []),
+  ...(prefix === 'pg' ? [{ key: 'pg_beforeVacuum', label: 'PostgreSQL: prefix "zepp" before VACUUM ANALYZE, server p50 (ms)', ratio: false }] : []),
 ];
 
 export const catalog: Scenario = {
