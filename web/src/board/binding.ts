@@ -3,7 +3,8 @@ import { isRecordsDiffEmpty, squashRecordDiffs, type RecordsDiff } from '@tldraw
 import { DocumentRecordType, PageRecordType, TLDOCUMENT_ID, type TLRecord, type TLStore } from '@tldraw/tlschema'
 import * as Y from 'yjs'
 import { FORMAT_VERSION, FORMAT_VERSION_KEY, SCHEMA_KEY, metaMap, recordsMap } from './docLayout.ts'
-import { decodeRecord, encodeRecord, patchRecord, type PlainRecord } from './recordCodec.ts'
+import { createLabelTexts } from './labelText.ts'
+import { decodeRecord, encodeRecord, jsonEqual, patchRecord, type PlainRecord } from './recordCodec.ts'
 import { compareSchemas, type SerializedSchemaV2 } from './schemaVersion.ts'
 
 /**
@@ -33,6 +34,23 @@ export interface BindStoreToDocOptions {
   seed?: boolean
   /** Told about records in the doc that fail validation (they are skipped, not loaded). */
   onInvalidRecord?: (id: string, error: unknown) => void
+  /**
+   * Runs a callback once typing into a label has paused, to copy the label's text into
+   * props.richText (labelText.ts). Default: 1 s after it is asked. Tests pass a manual scheduler.
+   */
+  scheduleTextCommit?: (callback: () => void) => void
+}
+
+/** The label side of the binding: what a text editor bound to a label's Y.XmlFragment uses. */
+export interface LabelTextBinding {
+  /** Binds an editor to the shape's label: returns its fragment (seeded from the store's richText if new). */
+  bind(id: string): Y.XmlFragment
+  /** The editor is gone: sends pending edits, commits the text, brings the store in line with the doc. */
+  unbind(id: string): void
+  /** Whether an editor here is bound to the shape's label. */
+  isBound(id: string): boolean
+  /** Called when a bound label's fragment was replaced by another client; the editor must bind again. */
+  onRebind: ((id: string) => void) | null
 }
 
 /** A live link between a tldraw store and a Y.Doc. */
@@ -47,6 +65,8 @@ export interface StoreDocBinding {
    * and a record another client deleted is not brought back.
    */
   runAsHistoryReplay(replay: () => void): void
+  /** Per-character label text (labelText.ts). */
+  readonly labels: LabelTextBinding
   /** Stops syncing; the store and the doc keep their contents. */
   dispose(): void
 }
@@ -68,6 +88,17 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
   /** Marks our own transactions so the doc observers can skip them. */
   const origin = { binding: 'scrawl-store' }
   const state = atom<BindingState>('scrawl.binding.state', { kind: 'ready' })
+  const scheduleTextCommit = options.scheduleTextCommit ?? ((callback: () => void) => void setTimeout(callback, 1000))
+  const labels = createLabelTexts(doc, {
+    origin,
+    scheduleCommit: (commit) => scheduleTextCommit(() => !disposed && state.get().kind === 'ready' && commit()),
+    onRemoteText: (ids) => {
+      if (state.get().kind !== 'ready') return
+      flushStoreThenLocal()
+      mergeIntoStore(ids)
+    },
+    onRebind: (id) => labelBinding.onRebind?.(id),
+  })
 
   /** Local changes since the last frame, squashed when written. */
   let pending: RecordsDiff<TLRecord>[] = []
@@ -165,6 +196,11 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
         continue
       }
       const existing = store.get(id as TLRecord['id']) ?? null
+      const props = richTextProps(record)
+      if (props) {
+        // A label being edited here shows its editor's text; feeding it back would reset the caret.
+        props.richText = labels.isBound(id) && existing ? richTextProps(existing)!.richText : labels.readRichText(id, props.richText)
+      }
       try {
         puts.push(
           store.schema.validateRecord(store, record as unknown as TLRecord, existing ? 'updateRecord' : 'createRecord', existing),
@@ -211,7 +247,15 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
     }
 
     doc.transact(() => {
-      for (const record of Object.values(diff.added)) writeWhole(record)
+      for (const record of Object.values(diff.added)) {
+        const props = richTextProps(record)
+        if (!props) {
+          writeWhole(record)
+          continue
+        }
+        writeWhole({ ...record, props: { ...props, richText: labels.richTextForNewRecord(record.id, props.richText) } } as unknown as PlainRecord)
+        labels.afterNewRecord(record.id)
+      }
       for (const [before, after] of Object.values(diff.updated)) {
         const yRecord = records.get(after.id)
         if (!(yRecord instanceof Y.Map)) {
@@ -219,9 +263,20 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
           continue
         }
         const keep = replaying ? keepUnlessOthersWroteLast(yRecord, () => storeFixes.add(after.id)) : undefined
-        patchRecord(yRecord, before, after, keep)
+        const [beforeProps, afterProps] = [richTextProps(before), richTextProps(after)]
+        const yProps = yRecord.get('props')
+        if (beforeProps && afterProps && yProps instanceof Y.Map && !jsonEqual(beforeProps.richText, afterProps.richText)) {
+          // Label text goes through labelText.ts: a bound editor already wrote it into the fragment.
+          if (!labels.isBound(after.id) && (!keep || keep('props', 'richText'))) labels.writeLocal(after.id, yProps, afterProps.richText)
+          patchRecord(yRecord, { ...before, props: { ...beforeProps, richText: afterProps.richText } } as unknown as PlainRecord, after, keep)
+        } else {
+          patchRecord(yRecord, before, after, keep)
+        }
       }
-      for (const record of Object.values(diff.removed)) records.delete(record.id)
+      for (const record of Object.values(diff.removed)) {
+        records.delete(record.id)
+        labels.deleted(record.id)
+      }
     }, origin)
 
     // The store went ahead of what the guards let through; bring it back to the doc's truth.
@@ -281,9 +336,27 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
   }
   meta.observe(onMetaChange)
 
+  const labelBinding: LabelTextBinding = {
+    bind(id) {
+      const shape = store.get(id as TLRecord['id'])
+      return labels.bind(id, shape ? richTextProps(shape)?.richText : undefined)
+    },
+    unbind(id) {
+      flushStoreThenLocal()
+      labels.unbind(id)
+      if (!disposed && state.get().kind === 'ready') mergeIntoStore([id])
+    },
+    isBound: (id) => labels.isBound(id),
+    onRebind: null,
+  }
+
   return {
     state,
-    flush: flushStoreThenLocal,
+    labels: labelBinding,
+    flush() {
+      flushStoreThenLocal()
+      if (state.get().kind === 'ready') labels.commitPending()
+    },
     runAsHistoryReplay(replay) {
       flushStoreThenLocal()
       replaying = true
@@ -297,12 +370,20 @@ export function bindStoreToDoc(options: BindStoreToDocOptions): StoreDocBinding 
     dispose() {
       if (disposed) return
       flushStoreThenLocal()
+      if (state.get().kind === 'ready') labels.commitPending()
       disposed = true
+      labels.dispose()
       stopListening()
       records.unobserveDeep(onRecordsChange)
       meta.unobserve(onMetaChange)
     },
   }
+}
+
+/** The props of a record that has a rich text label (text, note, geo, arrow and the like), or null. */
+function richTextProps(record: PlainRecord | TLRecord): { richText: unknown } | null {
+  const props = (record as { props?: unknown }).props
+  return typeof props === 'object' && props !== null && 'richText' in props ? (props as { richText: unknown }) : null
 }
 
 /**

@@ -7,6 +7,8 @@ import * as Y from 'yjs'
  *   doc.getMap('records')  id -> Y.Map of one tldraw document record (see recordCodec.ts)
  *   doc.getMap('meta')     'formatVersion' -> number, 'schema' -> tldraw's serialized schema,
  *                          'title' -> string (the board's name, at most 200 characters; absent or '' = untitled)
+ *   doc.getMap('texts')    shape id -> Y.Map { fragment: Y.XmlFragment, committed: JSON }, the label's
+ *                          text edited per character (see labelText.ts)
  */
 
 /** Name of the top-level Y.Map holding every document-scope tldraw record by id. */
@@ -14,6 +16,13 @@ export const RECORDS_KEY = 'records'
 
 /** Name of the top-level Y.Map holding facts about the document itself. */
 export const META_KEY = 'meta'
+
+/**
+ * Name of the top-level Y.Map holding label texts by shape id (labelText.ts). Outside the records so
+ * that `records.get(id).toJSON()` stays exactly the tldraw record: tldraw's validators refuse unknown
+ * keys, so a fragment inside a record would make older clients, .tldr exports and Node readers reject it.
+ */
+export const TEXTS_KEY = 'texts'
 
 /** Key in `meta`: the Scrawl layout version, bumped only when this layout changes incompatibly. */
 export const FORMAT_VERSION_KEY = 'formatVersion'
@@ -42,4 +51,9 @@ export function recordsMap(doc: Y.Doc): Y.Map<unknown> {
 /** The board's meta map. */
 export function metaMap(doc: Y.Doc): Y.Map<unknown> {
   return doc.getMap(META_KEY)
+}
+
+/** The board's label texts: shape id -> Y.Map holding the label's Y.XmlFragment (labelText.ts). */
+export function textsMap(doc: Y.Doc): Y.Map<unknown> {
+  return doc.getMap(TEXTS_KEY)
 }
