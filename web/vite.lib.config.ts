@@ -23,7 +23,9 @@ export default defineConfig({
       cssFileName: 'style',
     },
     rollupOptions: {
-      external: [/^react($|\/)/, /^react-dom($|\/)/, /^tldraw($|\/)/, /^@tldraw\//],
+      // TipTap and ProseMirror come with the host's tldraw: label editing binds tldraw's TipTap editor,
+      // which must share one copy of them with the collaboration extension bundled here.
+      external: [/^react($|\/)/, /^react-dom($|\/)/, /^tldraw($|\/)/, /^@tldraw\//, /^@tiptap\/(core|pm)($|\/)/, /^prosemirror-/],
     },
   },
 })

@@ -12,6 +12,7 @@ import { createRoomApi } from './roomApi.ts'
 import type { EmbedOptions } from './route.ts'
 import { SharePopover } from './SharePopover.tsx'
 import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
+import { createTextCollaboration } from './textCollaboration.ts'
 import { useRoomBoard } from './useRoomBoard.ts'
 import { VersionPanel } from './VersionPanel.tsx'
 import { tabTitleFor } from '../board/boardTitle.ts'
@@ -62,6 +63,9 @@ export function BoardPage(props: BoardPageProps) {
     return status?.state === 'denied' && /trash/i.test(status.deniedReason ?? '')
   }, [board])
   const [openPanel, setOpenPanel] = useState<OpenPanel>(null)
+  // Per-character label text: labels being edited are bound to their Y.XmlFragment.
+  const textCollaboration = useMemo(() => (board ? createTextCollaboration(board.binding) : null), [board])
+  const tldrawOptions = useMemo(() => (textCollaboration ? { text: textCollaboration.textOptions } : undefined), [textCollaboration])
   const api = useMemo(() => createRoomApi({ room, token, serverUrl }), [room, token, serverUrl])
   const effectiveViewOnly: ViewOnlyReason = viewOnly ?? (readonlyGranted ? 'token' : null)
   const boardsApi = useMemo(() => createBoardsApi({ token, serverUrl }), [token, serverUrl])
@@ -121,7 +125,9 @@ export function BoardPage(props: BoardPageProps) {
           user={user}
           hideUi={embed?.minimalUi ?? false}
           colorScheme={embed?.theme ?? undefined}
+          options={tldrawOptions}
           onMount={(editor) => {
+            const unmountText = textCollaboration?.mount(editor) ?? (() => {})
             const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
             const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
             const thumbnails = mountThumbnails(editor, board, { api: boardsApi, viewOnly: viewOnly !== null })
@@ -132,6 +138,7 @@ export function BoardPage(props: BoardPageProps) {
               thumbnails.stop()
               unmountBridge()
               unmountBoard()
+              unmountText()
             }
           }}
         >

@@ -55,7 +55,7 @@ export interface LabelTexts {
    * value, which mirrors the doc) if it has none or an overridden one.
    */
   bind(id: string, richText: unknown): Y.XmlFragment
-  /** The editor is gone: commits the text. */
+  /** An editor is gone: the last one to go commits the text. */
   unbind(id: string): void
   /**
    * A local richText change of an unbound shape (from the store), inside the binding's transaction:
@@ -78,7 +78,8 @@ export function createLabelTexts(doc: Y.Doc, host: LabelTextHost): LabelTexts {
   const { origin } = host
   const records = recordsMap(doc)
   const texts = textsMap(doc)
-  const bound = new Set<string>()
+  /** Editors bound per label (React's strict mode may mount a second before the first is gone). */
+  const bound = new Map<string, number>()
   /** Labels this client typed into since their last commit. */
   const dirty = new Set<string>()
   /** Labels this client has typed into: it re-commits them when others' typing arrives. */
@@ -200,7 +201,7 @@ export function createLabelTexts(doc: Y.Doc, host: LabelTextHost): LabelTexts {
     },
     isBound: (id) => bound.has(id),
     bind(id, richText) {
-      bound.add(id)
+      bound.set(id, (bound.get(id) ?? 0) + 1)
       participated.add(id)
       const yProps = propsOf(id)
       const docRichText = yProps ? plain(yProps.get('richText')) : undefined
@@ -211,6 +212,8 @@ export function createLabelTexts(doc: Y.Doc, host: LabelTextHost): LabelTexts {
       return seed(id, source, yProps !== undefined)
     },
     unbind(id) {
+      const left = (bound.get(id) ?? 1) - 1
+      if (left > 0) return void bound.set(id, left)
       bound.delete(id)
       commit(id)
     },

@@ -1,0 +1,141 @@
+import type { Page } from '@playwright/test';
+import { waitUntilConnected } from '../src/board.ts';
+import { expect, test } from '../src/fixtures.ts';
+
+/**
+ * Issue 17, per-character text: two people type into one label at once (one at the end, one at the start, 60 ms
+ * between keys) and both end with every character of both words and the original text; a third page that only
+ * watches sees the text grow as it is typed. Rounds: a text shape, a sticky note, a geo shape's label; then the
+ * sticky note with one typist offline.
+ */
+
+const ORIGINAL = 'Hello world';
+const richText = (text: string) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
+
+/** Creates a shape of `kind` holding ORIGINAL, selected by nobody; returns its id. */
+async function createLabelled(page: Page, kind: 'text' | 'note' | 'geo', name: string): Promise<string> {
+  const id = `shape:${name}`;
+  const props = kind === 'geo' ? { w: 320, h: 160, richText: richText(ORIGINAL) } : { richText: richText(ORIGINAL) };
+  await page.evaluate(
+    ({ id, kind, props }) => {
+      const editor = window.__scrawl.editor;
+      const center = editor.getViewportPageBounds().center;
+      editor.createShape({ id, type: kind, x: center.x - 160, y: center.y - 80, props });
+      editor.selectNone();
+    },
+    { id, kind, props },
+  );
+  return id;
+}
+
+/** The label's plain text as the page's store has it. */
+function labelText(page: Page, id: string): Promise<string | null> {
+  return page.evaluate((id) => {
+    const shape = window.__scrawl.editor.getShape(id);
+    if (!shape) return null;
+    const blocks = (shape.props.richText?.content ?? []) as Array<{ content?: Array<{ text?: string }> }>;
+    return blocks.map((block) => (block.content ?? []).map((node) => node.text ?? '').join('')).join('\n');
+  }, id);
+}
+
+/** Starts editing the label the way Enter does on a selected shape, then puts the caret at its start or end. */
+async function editAt(page: Page, id: string, where: 'start' | 'end'): Promise<void> {
+  await page.evaluate((id) => {
+    const editor = window.__scrawl.editor;
+    editor.select(id);
+    editor.setEditingShape(id);
+  }, id);
+  const editable = page.locator('[data-testid="rich-text-area"] [contenteditable="true"]');
+  await expect(editable).toBeFocused();
+  // tldraw puts the caret at the end 100 ms after the editor mounts; move it only after that.
+  await page.waitForTimeout(300);
+  await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End');
+}
+
+/** Every distinct text the watching page showed until `done` settles. */
+async function watch(page: Page, id: string, done: Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    const text = await labelText(page, id);
+    if (text !== null && text !== seen.at(-1)) seen.push(text);
+    await page.waitForTimeout(25);
+  }
+  return seen;
+}
+
+const kinds = ['text', 'note', 'geo'] as const;
+
+test('two people typing into one label at once keep every character; a watcher sees it typed', async ({ boards, room }) => {
+  test.setTimeout(120_000);
+  const a = await (await boards.newContext()).open(room, 'Alice');
+  const b = await (await boards.newContext()).open(room, 'Bob');
+  const c = await (await boards.newContext()).open(room, 'Carol');
+  for (const kind of kinds) {
+    await test.step(kind, async () => {
+      const id = await createLabelled(a, kind, `merge-${kind}`);
+      for (const page of [b, c]) await expect.poll(() => labelText(page, id)).toBe(ORIGINAL);
+      await editAt(a, id, 'end');
+      await editAt(b, id, 'start');
+      const typing = Promise.all([a.keyboard.type(' alpha', { delay: 60 }), b.keyboard.type('beta ', { delay: 60 })]);
+      const seenByC = await watch(c, id, typing);
+      const merged = `beta ${ORIGINAL} alpha`;
+      for (const page of [a, b, c]) await expect.poll(() => labelText(page, id), { message: `${kind} label` }).toBe(merged);
+      // The watcher saw it grow key by key, not jump from the original to the end result.
+      expect(seenByC.length, `texts C saw: ${JSON.stringify(seenByC)}`).toBeGreaterThanOrEqual(6);
+      for (const text of seenByC) expect(text.includes('Hello world') || text === merged).toBe(true);
+
+      if (kind === 'note') {
+        // Undo while editing takes back only my own typing (in steps: y-undo groups keys typed within 500 ms).
+        for (let i = 0; i < 6 && (await labelText(a, id)) !== `beta ${ORIGINAL}`; i++) {
+          await a.keyboard.press('Control+z');
+          await a.waitForTimeout(200);
+          const text = (await labelText(a, id))!;
+          expect(text.startsWith(`beta ${ORIGINAL}`) && merged.startsWith(text), `after undo: ${text}`).toBe(true);
+        }
+        for (const page of [a, b, c]) await expect.poll(() => labelText(page, id), { message: 'after A undoes' }).toBe(`beta ${ORIGINAL}`);
+        for (let i = 0; i < 6 && (await labelText(a, id)) !== merged; i++) {
+          await a.keyboard.press('Control+Shift+z');
+          await a.waitForTimeout(200);
+        }
+        for (const page of [a, b, c]) await expect.poll(() => labelText(page, id), { message: 'after A redoes' }).toBe(merged);
+      }
+      for (const page of [a, b]) await page.keyboard.press('Escape');
+      // props.richText in the document (what the catalog, exports and Node readers see) gets the merged text.
+      await expect
+        .poll(() =>
+          c.evaluate((id) => {
+            const props = window.__scrawl.doc.getMap('records').get(id)?.get('props');
+            const json = props?.get('richText');
+            return (json?.content ?? []).map((block: any) => (block.content ?? []).map((n: any) => n.text).join('')).join('\n');
+          }, id),
+        )
+        .toBe(merged);
+    });
+  }
+});
+
+test('offline: one types into a note offline, the other online; after reconnecting both words are there, once', async ({ boards, room }) => {
+  test.setTimeout(90_000);
+  const contextA = await boards.newContext();
+  const a = await contextA.open(room, 'Alice');
+  const b = await (await boards.newContext()).open(room, 'Bob');
+  const id = await createLabelled(a, 'note', 'offline-note');
+  await expect.poll(() => labelText(b, id)).toBe(ORIGINAL);
+
+  await contextA.network.goOffline();
+  await expect.poll(() => a.evaluate(() => window.__scrawl.status().state)).toBe('offline');
+  await editAt(a, id, 'end');
+  await editAt(b, id, 'start');
+  await Promise.all([a.keyboard.type(' alpha', { delay: 60 }), b.keyboard.type('beta ', { delay: 60 })]);
+  await expect.poll(() => labelText(a, id)).toBe(`${ORIGINAL} alpha`);
+  await expect.poll(() => labelText(b, id)).toBe(`beta ${ORIGINAL}`);
+
+  await contextA.network.goOnline();
+  await waitUntilConnected(a, 30_000);
+  const merged = `beta ${ORIGINAL} alpha`;
+  for (const page of [a, b]) await expect.poll(() => labelText(page, id), { message: 'after reconnecting' }).toBe(merged);
+  for (const page of [a, b]) await page.keyboard.press('Escape');
+  for (const page of [a, b]) await expect.poll(() => labelText(page, id)).toBe(merged);
+});
