@@ -1,4 +1,6 @@
 import type { Page } from '@playwright/test';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
 import { waitUntilConnected } from '../src/board.ts';
 import { expect, test } from '../src/fixtures.ts';
 
@@ -138,4 +140,44 @@ test('offline: one types into a note offline, the other online; after reconnecti
   for (const page of [a, b]) await expect.poll(() => labelText(page, id), { message: 'after reconnecting' }).toBe(merged);
   for (const page of [a, b]) await page.keyboard.press('Escape');
   for (const page of [a, b]) await expect.poll(() => labelText(page, id)).toBe(merged);
+});
+
+test('a Node y-websocket client edits a label per character (docs/document-schema.md) and the browser shows it', async ({ boards, room, server }) => {
+  const a = await (await boards.newContext()).open(room, 'Alice');
+  const id = await createLabelled(a, 'geo', 'node-label');
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${server.wsUrl}/yjs`, room, doc, { WebSocketPolyfill: WebSocket as never, disableBc: true });
+  try {
+    await new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+    const records = doc.getMap<Y.Map<any>>('records');
+    await expect.poll(() => records.has(id)).toBe(true);
+    const props = records.get(id)!.get('props') as Y.Map<any>;
+    const texts = doc.getMap<Y.Map<any>>('texts');
+    // The label has no fragment yet (nobody edited it): seed one from props.richText, as the document schema says.
+    expect(texts.has(id)).toBe(false);
+    doc.transact(() => {
+      const entry = new Y.Map<any>();
+      texts.set(id, entry);
+      const fragment = new Y.XmlFragment();
+      entry.set('fragment', fragment);
+      const paragraph = new Y.XmlElement('paragraph');
+      fragment.insert(0, [paragraph]);
+      paragraph.insert(0, [new Y.XmlText(ORIGINAL)]);
+      entry.set('committed', props.get('richText'));
+    });
+    const text = () => ((texts.get(id)!.get('fragment') as Y.XmlFragment).get(0) as Y.XmlElement).get(0) as Y.XmlText;
+    for (const char of ' from Node') text().insert(text().length, char);
+    await expect.poll(() => labelText(a, id), { message: "Node's typing in the browser" }).toBe(`${ORIGINAL} from Node`);
+    await expect(a.locator(`.tl-shape[data-shape-id="${id}"]`)).toContainText(`${ORIGINAL} from Node`);
+
+    // And back: the browser types into the same fragment; Node sees the characters and, once typing pauses, props.richText.
+    await editAt(a, id, 'end');
+    await a.keyboard.type('!', { delay: 60 });
+    await expect.poll(() => text().toString()).toBe(`${ORIGINAL} from Node!`);
+    await a.keyboard.press('Escape');
+    await expect.poll(() => JSON.stringify(props.get('richText'))).toContain(`${ORIGINAL} from Node!`);
+  } finally {
+    provider.destroy();
+    doc.destroy();
+  }
 });
