@@ -7,7 +7,9 @@
  * bench process itself would leak into every server it starts. The module is imported by a computed URL so that
  * `tsc -p bench` does not type-check the web app (which needs the DOM library) as part of the bench.
  *
- * Usage: NODE_ENV=test node bench/src/board/stroke-child.ts 60 300
+ * Usage: NODE_ENV=test node bench/src/board/stroke-child.ts 60 300 [keys:200]
+ * A `keys:N` argument runs `measureKeystrokeCost(N)` (web/src/board/keystrokeCost.ts) instead: N keys typed into a
+ * sticky note's label, one line `{"keystrokes": N, "keystrokeBytes": [...], ...}`.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,8 +25,10 @@ interface StrokeCost {
 
 const moduleUrl = pathToFileURL(join(repoRoot, 'web', 'src', 'board', 'strokeCost.ts')).href;
 const { measureStrokeCost } = (await import(moduleUrl)) as { measureStrokeCost(moves: number): StrokeCost };
+const keystrokeUrl = pathToFileURL(join(repoRoot, 'web', 'src', 'board', 'keystrokeCost.ts')).href;
+const { measureKeystrokeCost } = (await import(keystrokeUrl)) as { measureKeystrokeCost(keys: number): unknown };
 
 for (const arg of process.argv.slice(2)) {
-  const cost = measureStrokeCost(Number(arg));
+  const cost = arg.startsWith('keys:') ? measureKeystrokeCost(Number(arg.slice(5))) : measureStrokeCost(Number(arg));
   console.log(JSON.stringify(cost));
 }

@@ -15,6 +15,11 @@
  * mask for payloads up to 125 bytes (4 + 4 up to 64 KiB). The server's relayed copy carries the same payload with
  * an unmasked header (2 bytes). TCP/IP headers are not counted (they depend on batching, not on the encoding).
  * No server is involved: the figures do not depend on load.
+ *
+ * Bytes per keystroke (issue 17): 200 keys typed into a sticky note's label through the same binding
+ * (web/src/board/keystrokeCost.ts): each key one y-prosemirror edit of the label's Y.XmlFragment plus whatever the
+ * frame then writes; the sum per key, median and max, as Yjs update and on the wire. The commit that copies the text
+ * into props.richText once typing pauses is reported on its own (it is not a keystroke).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,11 +31,18 @@ import { median } from '../stats.ts';
 /** Length of the room ids the app generates (web/src/app/route.ts: 12 characters). */
 const ROOM = 'x'.repeat(12);
 const LENGTHS = [60, 300] as const;
+const KEYSTROKES = 200;
 
 interface StrokeCost {
   moves: number;
   updateBytes: number[];
   createBytes: number;
+}
+
+interface KeystrokeCost {
+  keystrokes: number;
+  keystrokeBytes: number[];
+  commitBytes: number;
 }
 
 /** The WebSocket payload carrying one Yjs update of `size` bytes as a sync "update" message. */
@@ -48,9 +60,9 @@ function clientWsHeader(payload: number): number {
   return (payload <= 125 ? 2 : payload <= 0xffff ? 4 : 10) + 4;
 }
 
-function runChild(lengths: readonly number[]): Promise<StrokeCost[]> {
+function runChild(args: readonly string[]): Promise<Array<StrokeCost | KeystrokeCost>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bench', 'src', 'board', 'stroke-child.ts'), ...lengths.map(String)], {
+    const child = spawn(process.execPath, [join(repoRoot, 'bench', 'src', 'board', 'stroke-child.ts'), ...args], {
       cwd: repoRoot,
       env: { ...process.env, NODE_ENV: 'test' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,7 +75,7 @@ function runChild(lengths: readonly number[]): Promise<StrokeCost[]> {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) return reject(new Error(`stroke-child exited with ${code ?? signal}: ${err.slice(-2000)}`));
-      resolve(out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as StrokeCost));
+      resolve(out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as StrokeCost | KeystrokeCost));
     });
   });
 }
@@ -72,7 +84,8 @@ const max = (values: number[]) => values.reduce((a, b) => Math.max(a, b), 0);
 
 export const stroke: Scenario = {
   name: 'stroke',
-  title: 'stroke cost: bytes per pointer-move update, 60- and 300-move freehand strokes (web binding, real tldraw store)',
+  title:
+    'stroke cost: bytes per pointer-move update, 60- and 300-move freehand strokes; bytes per keystroke typing into a label (web binding, real tldraw store)',
   targets: ['scrawl-sync', 'scrawl-yjs'],
   metrics: [
     { key: 'y60med', label: '60 moves: Yjs update, median (B)', ratio: false },
@@ -86,11 +99,26 @@ export const stroke: Scenario = {
     { key: 'w300lastMed', label: '300 moves: wire median, last 60 moves (B)', ratio: false, target: 'flat as it grows' },
     { key: 'w300ws', label: '300 moves: wire median + WS header (B)', ratio: false },
     { key: 'create', label: 'shape creation update (B)', ratio: false },
+    { key: 'keyMed', label: `${KEYSTROKES} keys into a note: Yjs bytes per keystroke, median (B)`, ratio: false, target: '<= 40 B' },
+    { key: 'keyMax', label: `${KEYSTROKES} keys into a note: Yjs bytes per keystroke, max (B)`, ratio: false, target: '<= 40 B' },
+    { key: 'keyWireMed', label: `${KEYSTROKES} keys: on the wire per keystroke, median (B)`, ratio: false },
+    { key: 'keyWireMax', label: `${KEYSTROKES} keys: on the wire per keystroke, max (B)`, ratio: false },
+    { key: 'keyCommit', label: `${KEYSTROKES} keys: props.richText commit after the pause (B)`, ratio: false },
   ],
   async run(target) {
-    const costs = await runChild(LENGTHS);
+    const costs = await runChild([...LENGTHS.map(String), `keys:${KEYSTROKES}`]);
     const result: Record<string, Value> = {};
     for (const cost of costs) {
+      if ('keystrokes' in cost) {
+        // One key is one update here (the frame writes nothing for a bound label), so framing it once is exact.
+        const wire = cost.keystrokeBytes.map((size) => syncFrameBytes(target.protocol, size));
+        result.keyMed = median(cost.keystrokeBytes);
+        result.keyMax = max(cost.keystrokeBytes);
+        result.keyWireMed = median(wire);
+        result.keyWireMax = max(wire);
+        result.keyCommit = cost.commitBytes;
+        continue;
+      }
       const wire = cost.updateBytes.map((size) => syncFrameBytes(target.protocol, size));
       const n = cost.moves;
       result[`y${n}med`] = median(cost.updateBytes);
