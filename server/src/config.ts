@@ -44,6 +44,37 @@ export interface Config {
    * directory's name does not silently turn backups off).
    */
   backup: { dir: string; intervalMs: number; keep: number } | null;
+  /** PUBLIC_URL, unset by default: the origin people reach the server at (`https://board.example.com`), no path. */
+  publicUrl: string | null;
+  /** Sign-in mode (docs/authentication.md): set when OIDC_ISSUER_URL is; null keeps open or token mode. */
+  signIn: SignInConfig | null;
+}
+
+/**
+ * Sign-in with an OpenID Connect provider. OIDC_ISSUER_URL, OIDC_CLIENT_ID, SESSION_SECRET and PUBLIC_URL go together
+ * (one of them alone is refused, naming the next missing one); unset, the server runs in open or token mode.
+ */
+export interface SignInConfig {
+  /** OIDC_ISSUER_URL: the provider's issuer; its discovery document is read from `<issuer>/.well-known/openid-configuration`. */
+  issuerUrl: string;
+  /** OIDC_CLIENT_ID: this server's client id at the provider. */
+  clientId: string;
+  /** OIDC_CLIENT_SECRET, unset by default: the client secret of a confidential client; unset for a public client (PKCE only). */
+  clientSecret: string | null;
+  /** OIDC_SCOPES, default `openid profile email`: the scopes asked for; must include openid. */
+  scopes: string;
+  /** SESSION_SECRET, at least 32 characters: signs session and login cookies. Changing it signs everyone out. */
+  sessionSecret: string;
+  /** PUBLIC_URL (required here): the redirect URI is `<PUBLIC_URL>/auth/callback`, and the same origin is enforced against it. */
+  publicUrl: string;
+  /** ADMIN_EMAILS, unset by default: signed-in people who see and manage every board. */
+  adminEmails: string[];
+  /**
+   * OIDC_ALLOW_HTTP_ISSUER, default false: accept a plain-http issuer that is not on loopback. Tokens and codes then
+   * cross the network unencrypted: only for a provider on a trusted private network. A loopback issuer
+   * (127.0.0.1, ::1, localhost) is always accepted, for tests and a provider on the same machine.
+   */
+  allowHttpIssuer: boolean;
 }
 
 /** Thrown for a missing or malformed variable; the message names it. */
@@ -150,7 +181,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const publicUrl = origin('PUBLIC_URL', text('PUBLIC_URL'));
+
   return {
+    publicUrl,
+    signIn: signInConfig(text, flag, publicUrl),
     port: integer('PORT', 1234, 0, 65535),
     host: text('HOST') ?? '0.0.0.0',
     dataDir: text('DATA_DIR') ?? './data',
@@ -166,6 +201,58 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: flag('TRUST_PROXY'),
     boardList: onOff('BOARD_LIST', true),
     backup: backupDir === null ? null : { dir: backupDir, intervalMs: backupInterval, keep: backupKeep },
+  };
+}
+
+/** A URL that must be an http(s) origin (a trailing slash is dropped); null for null. */
+function origin(name: string, raw: string | null): string | null {
+  if (raw === null) return null;
+  const parsed = URL.parse(raw);
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(name, `expected an http or https URL, got "${raw}"`);
+  if (parsed.pathname !== '/' || parsed.search || parsed.hash) {
+    throw new ConfigError(name, `expected an origin without a path, like https://board.example.com, got "${raw}"`);
+  }
+  return parsed.origin;
+}
+
+const SIGN_IN_REQUIRED = ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'SESSION_SECRET', 'PUBLIC_URL'] as const;
+const SIGN_IN_OPTIONAL = ['OIDC_CLIENT_SECRET', 'OIDC_SCOPES', 'ADMIN_EMAILS', 'OIDC_ALLOW_HTTP_ISSUER'] as const;
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+
+/** The sign-in part of the configuration: all of it or none (see {@link SignInConfig}). */
+function signInConfig(text: (name: string) => string | null, flag: (name: string) => boolean, publicUrl: string | null): SignInConfig | null {
+  const given = [...SIGN_IN_REQUIRED, ...SIGN_IN_OPTIONAL].filter((name) => text(name) !== null);
+  if (given.length === 0) return null;
+  const missing = SIGN_IN_REQUIRED.find((name) => text(name) === null);
+  if (missing) throw new ConfigError(missing, `sign-in mode (${given.join(', ')} set) needs ${SIGN_IN_REQUIRED.join(', ')} together`);
+
+  const issuerUrl = text('OIDC_ISSUER_URL')!;
+  const issuer = URL.parse(issuerUrl);
+  if (!issuer || (issuer.protocol !== 'https:' && issuer.protocol !== 'http:')) throw new ConfigError('OIDC_ISSUER_URL', `expected an https URL, got "${issuerUrl}"`);
+  const allowHttpIssuer = flag('OIDC_ALLOW_HTTP_ISSUER');
+  if (issuer.protocol === 'http:' && !LOOPBACK_HOSTS.includes(issuer.hostname) && !allowHttpIssuer) {
+    throw new ConfigError(
+      'OIDC_ISSUER_URL',
+      'a plain-http issuer sends codes and tokens unencrypted: use https, or set OIDC_ALLOW_HTTP_ISSUER=true for a provider on a trusted network',
+    );
+  }
+  const sessionSecret = text('SESSION_SECRET')!;
+  if (sessionSecret.length < 32) throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters (e.g. openssl rand -base64 48)');
+  const scopes = (text('OIDC_SCOPES') ?? 'openid profile email').split(/[\s,]+/).filter(Boolean);
+  if (!scopes.includes('openid')) throw new ConfigError('OIDC_SCOPES', 'must include openid');
+  const adminEmails = (text('ADMIN_EMAILS') ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  for (const email of adminEmails) {
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ConfigError('ADMIN_EMAILS', `"${email}" is not an email address`);
+  }
+  return {
+    issuerUrl,
+    clientId: text('OIDC_CLIENT_ID')!,
+    clientSecret: text('OIDC_CLIENT_SECRET'),
+    scopes: scopes.join(' '),
+    sessionSecret,
+    publicUrl: publicUrl!,
+    adminEmails,
+    allowHttpIssuer,
   };
 }
 

@@ -59,6 +59,7 @@ const server = createScrawlServer({
   boardList: config.boardList,
   templates: shippedTemplates(),
   backup: config.backup,
+  signIn: config.signIn,
   tls,
 });
 

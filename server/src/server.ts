@@ -15,7 +15,8 @@ import type { DocStore } from './persistence/doc-store.ts';
 import { PersistenceExtension } from './persistence/persistence-extension.ts';
 import { AuthExtension, TokenVerifier } from './sync/auth.ts';
 import { createHocuspocus } from './sync/hocuspocus.ts';
-import { SocketServer, refuseUpgrade } from './sync/socket-server.ts';
+import { SocketServer, clientAddress, refuseUpgrade } from './sync/socket-server.ts';
+import { SignIn, type SignInOptions } from './people/sign-in.ts';
 import { isRoomCloser } from './sync/close-room.ts';
 import { clientUpdateHooks, listensToEveryMessage } from './sync/direct-messages.ts';
 import { DEFAULT_LIMITS, type Limits } from './sync/limits.ts';
@@ -87,6 +88,12 @@ export interface ScrawlServerOptions {
    * `GET /api/admin/backup` is served whatever this says, for LevelDB and PostgreSQL stores.
    */
   backup?: { dir: string; intervalMs: number; keep: number; firstDelayMs?: number } | null;
+  /**
+   * Sign-in mode (OIDC_* + SESSION_SECRET + PUBLIC_URL; docs/authentication.md): people sign in with an OpenID Connect
+   * provider and boards have owners, members and links, enforced on both endpoints and the API. Tokens (`authSecret`)
+   * are still accepted beside it. Unset (default): open or token mode, exactly as without this option.
+   */
+  signIn?: SignInOptions | null;
 }
 
 /** A running (or ready to run) Scrawl server. */
@@ -132,7 +139,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
   });
   persistence.observe(metrics);
   const verifier = options.authSecret ? new TokenVerifier(options.authSecret) : null;
-  const auth = verifier ? [new AuthExtension(verifier, (reason) => metrics.authFailures.inc({ reason }))] : [];
+  const countAuthFailure = (reason: string) => metrics.authFailures.inc({ reason });
+  const tokenGate = verifier ? new AuthExtension(verifier, countAuthFailure) : null;
   const history = new VersionHistory({
     hocuspocus: () => hocuspocus,
     store,
@@ -157,6 +165,21 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
           closer: options.extensions?.filter(isRoomCloser)[0],
         })
       : null;
+  // Sign-in mode replaces the token gate with its own, which still lets token holders in.
+  const signIn = options.signIn
+    ? new SignIn(options.signIn, {
+        store,
+        verifier,
+        tokens: tokenGate,
+        isTemplate: async (room) => (await catalog?.get(room))?.template === true,
+        hocuspocus: () => hocuspocus,
+        closer: options.extensions?.filter(isRoomCloser)[0],
+        clientAddress: (req) => clientAddress(req, options.trustProxy ?? false),
+        onFailure: countAuthFailure,
+        log,
+      })
+    : null;
+  const auth = signIn ? [signIn.extension] : tokenGate ? [tokenGate] : [];
   const backups =
     store instanceof LevelDbStore || store instanceof PostgresStore ? new BackupService({ store, dataDir: options.assetDir ?? null, metrics, log }) : null;
   const scheduler = backups && options.backup ? new BackupScheduler({ ...options.backup, service: backups, store, log }) : null;
@@ -200,6 +223,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       state = 'starting';
       await store.open();
       await boards?.start();
+      await signIn?.start();
       await scheduler?.start();
       state = 'ready';
       log.info({ store: store.kind }, 'store open');
@@ -217,6 +241,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     boards,
     backups,
     boardList: options.boardList ?? true,
+    signIn,
+    people: signIn?.people ?? null,
     allowedOrigins: options.allowedOrigins ?? null,
     isReady: () => state === 'ready',
     tldrawLicenseKey: options.tldrawLicenseKey ?? null,
@@ -245,7 +271,18 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       refuseUpgrade(socket, 503, 'Service Unavailable', 'starting or shutting down');
       return true;
     }
-    return sockets.handleUpgrade(req, socket, head);
+    if (!signIn) return sockets.handleUpgrade(req, socket, head);
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== '/sync' && !path.startsWith('/yjs/')) return false;
+    // The session is looked up before the upgrade; the socket layer reads the person from the request.
+    signIn.identifyUpgrade(req).then(
+      () => sockets.handleUpgrade(req, socket, head),
+      (error: unknown) => {
+        log.error({ err: error }, 'cannot read the session of an upgrade');
+        refuseUpgrade(socket, 503, 'Service Unavailable', 'sessions cannot be read right now');
+      },
+    );
+    return true;
   };
 
   const attach = (server: HttpServer | HttpsServer) => {
@@ -280,6 +317,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
       await waitForUnload(hocuspocus, 10_000);
       sockets.destroy();
       for (const server of ownServers) server.closeAllConnections();
+      await signIn?.stop();
       await boards?.stop();
       await store.close();
       state = 'stopped';

@@ -7,6 +7,8 @@ import { MAX_TITLE_CHARS, normalizeTitle } from '../workspace/board-title.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 import { importTldr } from './board-files.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
+import type { Need, People } from '../people/people.ts';
+import type { Person } from '../people/person.ts';
 
 /** What the boards API needs from the rest of the server. */
 export interface BoardsApiContext {
@@ -15,6 +17,11 @@ export interface BoardsApiContext {
   verifier: TokenVerifier | null;
   /** BOARD_LIST: false refuses to list boards unless the caller names them (`ids`). */
   boardList: boolean;
+  /**
+   * Sign-in mode: boards are listed and changed by their access records (viewer reads, editor changes, owner trashes
+   * and restores), and whoever creates a board (duplicate, import, template) owns it. Null or unset otherwise.
+   */
+  people?: People | null;
 }
 
 /** Largest accepted thumbnail. */
@@ -47,7 +54,7 @@ const BOARD_PATH = /^\/api\/boards\/([^/]+)(\/[a-z]+)?$/;
  */
 export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
   try {
-    if (url.pathname === '/new' && (req.method === 'GET' || req.method === 'HEAD')) return await newBoard(res, url, ctx);
+    if (url.pathname === '/new' && (req.method === 'GET' || req.method === 'HEAD')) return await newBoard(req, res, url, ctx);
     if (url.pathname === '/api/boards' || url.pathname === '/api/boards/') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
       await listBoards(req, res, url, ctx);
@@ -55,8 +62,10 @@ export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse,
     }
     if (url.pathname === '/api/boards/import' && req.method === 'POST') {
       // A new room, like a duplicate: a read-write token for every room.
-      await authorize(req, ctx, '*', 'write');
-      sendJson(res, 201, summary(await importTldr(req, ctx.boards)));
+      const { person } = await authorize(req, ctx, '*', 'write', 'signed-in');
+      const entry = await importTldr(req, ctx.boards);
+      if (person) await ctx.people!.claimNew(entry.id, person);
+      sendJson(res, 201, summary(entry));
       return true;
     }
     const match = BOARD_PATH.exec(url.pathname);
@@ -91,7 +100,7 @@ async function boardRoute(req: IncomingMessage, res: ServerResponse, url: URL, c
       return sendJson(res, 200, summary(updated));
     }
     case 'DELETE ': {
-      await authorize(req, ctx, room, 'write');
+      await authorize(req, ctx, room, 'write', 'owner');
       if (url.searchParams.get('forever') === '1') {
         await known(boards, room);
         if (!(await boards.deleteForever(room))) throw new HttpError(409, 'only a board in the trash can be deleted for good');
@@ -102,16 +111,20 @@ async function boardRoute(req: IncomingMessage, res: ServerResponse, url: URL, c
       return sendJson(res, 200, summary((await boards.trash(room))!));
     }
     case 'POST /restore':
-      await authorize(req, ctx, room, 'write');
+      await authorize(req, ctx, room, 'write', 'owner');
       await known(boards, room);
       return sendJson(res, 200, summary((await boards.restore(room))!));
     case 'POST /duplicate': {
-      await authorize(req, ctx, '*', 'write');
+      // A copy is a new board: in token mode a token for every room; signed in, reading the original is enough.
+      const { person } = ctx.people ? await authorize(req, ctx, room, 'read') : await authorize(req, ctx, '*', 'write');
       const body = await readJson(req);
       const title = body.title === undefined ? undefined : titleOf(body.title);
       if (body.template !== undefined && typeof body.template !== 'boolean') throw new HttpError(400, 'template must be true or false');
+      if (body.template === true && person && !person.admin) throw new HttpError(403, 'only admins make templates');
       if ((await known(boards, room)).deletedAt) throw new HttpError(409, 'board is in the trash');
-      return sendJson(res, 201, summary((await boards.duplicate(room, { title, template: body.template === true }))!));
+      const copy = (await boards.duplicate(room, { title, template: body.template === true }))!;
+      if (person && !copy.template) await ctx.people!.claimNew(copy.id, person);
+      return sendJson(res, 201, summary(copy));
     }
     case 'PUT /thumbnail':
       await authorize(req, ctx, room, 'write');
@@ -128,7 +141,7 @@ async function listBoards(req: IncomingMessage, res: ServerResponse, url: URL, c
   const started = performance.now();
   // How long the catalog took, for browsers' devtools and the catalog benchmark (npm run bench -- catalog).
   const timed = () => res.setHeader('server-timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
-  const claims = await authorize(req, ctx, null, 'read');
+  const { claims, person } = await authorize(req, ctx, null, 'read', 'signed-in');
   const params = url.searchParams;
   const view = (params.get('view') ?? 'recent') as CatalogView;
   if (!CATALOG_VIEWS.includes(view)) throw new HttpError(400, `view must be one of ${CATALOG_VIEWS.join(', ')}`);
@@ -141,6 +154,10 @@ async function listBoards(req: IncomingMessage, res: ServerResponse, url: URL, c
   }
   // A token for one room lists that room at most.
   if (claims && claims.room !== '*') ids = (ids ?? [claims.room]).filter((id) => id === claims.room);
+  // A signed-in person lists the boards they own, are members of or opened through a link (admins: all); every
+  // signed-in person sees the templates.
+  const visible = person && view !== 'templates' ? await ctx.people!.visibleRooms(person) : null;
+  if (visible) ids = ids ? ids.filter((id) => visible.includes(id)) : visible;
   const q = (params.get('q') ?? '').trim();
   const catalog = ctx.boards.catalog;
   if (q) {
@@ -156,14 +173,19 @@ async function listBoards(req: IncomingMessage, res: ServerResponse, url: URL, c
   sendJson(res, 200, { boards: page.entries.map(summary), cursor: page.cursor });
 }
 
-async function newBoard(res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
+async function newBoard(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext): Promise<boolean> {
   const template = url.searchParams.get('template');
   let room = newRoomId();
   if (template !== null) {
     if (!isValidRoomId(template)) throw new HttpError(400, 'template ids are room ids');
-    if (ctx.verifier) await verify(ctx.verifier, url.searchParams.get('token'), '*', 'write');
+    let person: Person | null = null;
+    if (ctx.people && !url.searchParams.has('token')) {
+      person = await ctx.people.personOf(req);
+      if (!person) throw new HttpError(401, 'sign in required');
+    } else if (ctx.verifier) await verify(ctx.verifier, url.searchParams.get('token'), '*', 'write');
     const copy = await ctx.boards.fromTemplate(template);
     if (!copy) throw new HttpError(404, 'no such template');
+    if (person) await ctx.people!.claimNew(copy.id, person);
     room = copy.id;
   }
   res.writeHead(302, { location: `/b/${room}`, 'cache-control': 'no-store' });
@@ -219,9 +241,25 @@ function titleOf(value: unknown): string {
   return normalizeTitle(value);
 }
 
-/** Checks the Bearer token when auth is on: for `room` (null: any token), read-write for changes. */
-async function authorize(req: IncomingMessage, ctx: BoardsApiContext, room: string | null, access: 'read' | 'write'): Promise<TokenClaims | null> {
-  return ctx.verifier ? verify(ctx.verifier, bearerToken(req), room, access) : null;
+/**
+ * Checks the caller when auth is on. Token mode: the Bearer token for `room` (null: any token), read-write for
+ * changes. Sign-in mode: a role on `room` (viewer to read, editor to change, or `need`), a Bearer token still
+ * accepted as in token mode; `room` null or `*` needs only someone signed in.
+ */
+async function authorize(
+  req: IncomingMessage,
+  ctx: BoardsApiContext,
+  room: string | null,
+  access: 'read' | 'write',
+  need?: Need,
+): Promise<{ claims: TokenClaims | null; person: Person | null }> {
+  if (ctx.people) {
+    const signedInNeed: Need = room === null || room === '*' ? 'signed-in' : (need ?? (access === 'read' ? 'viewer' : 'editor'));
+    const caller = await ctx.people.authorize(req, room === '*' ? null : room, signedInNeed);
+    if (caller.claims && (room === '*' || room === null) && access === 'write') await verify(ctx.verifier!, bearerToken(req), room, access);
+    return { claims: caller.claims ?? null, person: caller.person ?? null };
+  }
+  return { claims: ctx.verifier ? await verify(ctx.verifier, bearerToken(req), room, access) : null, person: null };
 }
 
 async function verify(verifier: TokenVerifier, token: string | null, room: string | null, access: 'read' | 'write'): Promise<TokenClaims> {

@@ -11,6 +11,7 @@ import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset }
 import { exportTldr } from './board-files.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
 import type { BoardService } from '../workspace/board-service.ts';
+import type { People } from '../people/people.ts';
 
 /** What the room API needs from the rest of the server. */
 export interface RoomApiContext {
@@ -25,6 +26,8 @@ export interface RoomApiContext {
   store: DocStore;
   /** Boards as a whole: a board in the trash or deleted is neither read nor changed here. Null: no catalog. */
   boards: BoardService | null;
+  /** Sign-in mode: who may call what is decided by the board's access record (tokens still work); null otherwise. */
+  people: People | null;
 }
 
 /**
@@ -102,7 +105,11 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
   return true;
 }
 
+/** The role a route's access asks for in sign-in mode. */
+const SIGN_IN_NEED = { read: 'viewer', write: 'editor', admin: 'admin' } as const;
+
 async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string, access: Access): Promise<TokenClaims | null> {
+  if (ctx.people && access !== 'open') return (await ctx.people.authorize(req, room, SIGN_IN_NEED[access])).claims ?? null;
   if (!ctx.verifier) return null;
   try {
     const claims = await ctx.verifier.authorize(bearerToken(req), room);

@@ -6,6 +6,8 @@ import type { ScrawlMetrics } from '../metrics.ts';
 import { isOriginAllowed } from '../sync/socket-server.ts';
 import { BACKUP_PATH, handleBackupRequest } from '../backup/backup-endpoint.ts';
 import type { BackupService } from '../backup/backup-service.ts';
+import type { SignIn } from '../people/sign-in.ts';
+import { handlePeopleApi } from '../people/people-api.ts';
 
 /** What the HTTP routes need from the rest of the server. */
 export interface RouteContext extends RoomApiContext {
@@ -21,6 +23,8 @@ export interface RouteContext extends RoomApiContext {
   boardList: boolean;
   /** Serves `GET /api/admin/backup`; null for a store that cannot be backed up. */
   backups: BackupService | null;
+  /** Sign-in mode's routes (`/auth/*`, `/api/me`, page redirects); null in open and token mode. */
+  signIn: SignIn | null;
 }
 
 /** Serves the HTTP API. Returns false when no route matched, so the caller can try the web app. */
@@ -62,6 +66,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
       }
     }
   }
+  if (ctx.signIn && (await ctx.signIn.handleRequest(req, res, url))) return true;
   if (url.pathname === BACKUP_PATH && ctx.backups) {
     await handleBackupRequest(req, res, { backups: ctx.backups, verifier: ctx.verifier });
     return true;
@@ -71,9 +76,14 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
       tldrawLicenseKey: ctx.tldrawLicenseKey,
       authRequired: ctx.verifier !== null,
       boardList: ctx.boardList && ctx.boards !== null,
+      // Only in sign-in mode, so the open and token modes' answer stays as it was.
+      ...(ctx.people ? { signIn: true } : {}),
     });
     return true;
   }
-  if (ctx.boards && (await handleBoardsApi(req, res, url, { boards: ctx.boards, verifier: ctx.verifier, boardList: ctx.boardList }))) return true;
+  if (ctx.people && (await handlePeopleApi(req, res, url, ctx.people))) return true;
+  if (ctx.boards && (await handleBoardsApi(req, res, url, { boards: ctx.boards, verifier: ctx.verifier, boardList: ctx.boardList, people: ctx.people }))) {
+    return true;
+  }
   return handleRoomApi(req, res, url.pathname, ctx);
 }

@@ -42,7 +42,7 @@ import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
-import { closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
+import { closePersonConnections, closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
 
 /** Options of {@link RedisRelay}. */
@@ -131,6 +131,11 @@ const Kind = {
   goodbye: 5,
   /** A board went to the trash or was deleted: close the room's connections here too (presence channel; payload: reason). */
   closeRoom: 6,
+  /**
+   * Sign-in mode: a person's access to a board was revoked or lowered: close their connections to the room here too
+   * (presence channel; payload: the email, a NUL, the reason).
+   */
+  closePerson: 7,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -259,6 +264,16 @@ export class RedisRelay implements Extension, RoomCloser {
     this.pub.publish(this.presenceChannel(), message).catch((error: unknown) => {
       // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
       this.log.warn({ room, err: (error as Error).message }, 'cannot tell the other instances to close a room');
+    });
+  }
+
+  /** Closes one person's connections to the room on this instance and, through the presence channel, on every other one. */
+  closePersonEverywhere(room: string, email: string, reason: string): void {
+    closePersonConnections(this.documents.get(room), email, reason);
+    const message = this.encode(Kind.closePerson, room, new TextEncoder().encode(`${email}\0${reason}`));
+    this.pub.publish(this.presenceChannel(), message).catch((error: unknown) => {
+      // The others still refuse the person's next connection (they read the shared access records); open ones stay.
+      this.log.warn({ room, err: (error as Error).message }, "cannot tell the other instances to close a person's connections");
     });
   }
 
@@ -481,6 +496,10 @@ export class RedisRelay implements Extension, RoomCloser {
     this.silentBeats.set(sender, 0);
     if (kind === Kind.heartbeat) return;
     if (kind === Kind.closeRoom) return closeRoomConnections(this.documents.get(room), new TextDecoder().decode(payload));
+    if (kind === Kind.closePerson) {
+      const [email, reason] = new TextDecoder().decode(payload).split('\0');
+      return closePersonConnections(this.documents.get(room), email, reason ?? '');
+    }
     const document = this.documents.get(room);
     if (!document) return;
     this.stats.receivedMessages += 1;

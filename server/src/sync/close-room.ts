@@ -13,9 +13,22 @@ export function closeRoomConnections(document: Document | undefined, reason: str
   }
 }
 
+/**
+ * Closes the connections of one signed-in person (by email, as their connection's context holds them) to a loaded
+ * room with 4403 and `reason`: their access was revoked or lowered (sign-in mode). Others in the room stay.
+ */
+export function closePersonConnections(document: Document | undefined, email: string, reason: string): void {
+  for (const connection of document?.getConnections() ?? []) {
+    const context = connection.context as ConnectionContext;
+    if (context.person?.email === email) context.socket?.close(CloseCode.forbidden, reason);
+  }
+}
+
 /** Something that closes a room's connections on every instance (the Redis relay), not only on this one. */
 export interface RoomCloser {
   closeRoomEverywhere(room: string, reason: string): void;
+  /** Closes one person's connections to the room on every instance (see {@link closePersonConnections}). */
+  closePersonEverywhere?(room: string, email: string, reason: string): void;
 }
 
 /** True for an extension that is a {@link RoomCloser}. */

@@ -14,6 +14,7 @@ import { JoinGate } from './join-gate.ts';
 import { TurnBudget } from './turn-budget.ts';
 import { DirectMessages, type ClientUpdateObserver } from './direct-messages.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
+import { type Person, upgradePeople } from '../people/person.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
 
 /** Options of {@link SocketServer}. */
@@ -47,6 +48,8 @@ export interface ConnectionContext {
   endpoint: Endpoint;
   /** The client's socket, so a hook can close it with a catalogued code. */
   socket: ClientSocket;
+  /** Sign-in mode: who made the upgrade (their session cookie), read from {@link upgradePeople}; absent otherwise. */
+  person?: Person;
 }
 
 // What a client may send on each endpoint. BroadcastStateless (6) is server-internal, SyncStatus/Ping are server-only.
@@ -193,7 +196,8 @@ export class SocketServer {
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: Endpoint, room: string | null): void {
     const prefix = room === null ? null : encodeDocumentPrefix(room);
     const socket = new ClientSocket(ws, endpoint, prefix, this.log, this.limits, this.metrics);
-    const context: ConnectionContext = { endpoint, socket };
+    const person = upgradePeople.get(request);
+    const context: ConnectionContext = person ? { endpoint, socket, person } : { endpoint, socket };
     const client = this.hocuspocus().handleConnection(socket, toHocuspocusRequest(request), context);
     this.sockets.add(socket);
     // A y-websocket client is heard from at once: the server sends its Auth frame for it (below).
@@ -332,7 +336,7 @@ export function isOriginAllowed(request: IncomingMessage, allowedOrigins: string
 }
 
 /** The client's address: the TCP peer, or behind a trusted proxy the first X-Forwarded-For entry. */
-function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
+export function clientAddress(request: IncomingMessage, trustProxy: boolean): string {
   const forwarded = trustProxy ? request.headers['x-forwarded-for'] : undefined;
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
   return first || request.socket.remoteAddress || 'unknown';
