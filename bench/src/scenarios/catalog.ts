@@ -122,6 +122,18 @@ function catalogHeap(dataDir: string): { perBoardKiB: number; jsonPerBoard: numb
   };
 }
 
+/** Resolves once the server used under 5 % of a core over half a second (at most 20 s). */
+async function settled(server: ServerProcess): Promise<void> {
+  const deadline = performance.now() + 20_000;
+  let before = server.cpuSeconds();
+  while (performance.now() < deadline) {
+    await sleep(500);
+    const now = server.cpuSeconds();
+    if (now - before < 0.025) return;
+    before = now;
+  }
+}
+
 interface PairSide {
   phase: Phase;
   acks: number[];
@@ -142,7 +154,9 @@ async function relayPair(pair: number, onDir: string, offDir: string, ctx: Conte
       const env: Record<string, string> = side === 'on' ? { DATA_DIR: onDir } : { DATA_DIR: offDir, CATALOG: 'off' };
       servers.set(side, await ServerProcess.start('scrawl', env, ENTRY));
     }
-    await sleep(1_000); // let the catalog-on server's start-up work (templates, addMissing, trash sweep) finish
+    // The catalog-on server walks every stored room at start (addMissing, ~1 s of CPU for 10,000 boards, in the
+    // background after /healthz answers): wait until both are quiet, or that start-up work lands in the window.
+    await Promise.all([...servers.values()].map((server) => settled(server)));
     const rss = new Map(sides.map((side) => [side, servers.get(side)!.rssKiB()]));
     const loads: Array<{ side: 'on' | 'off'; latency: StampLatency } & Awaited<ReturnType<typeof connectRelayLoad>>> = [];
     for (const side of sides) {
