@@ -67,9 +67,9 @@ async function api(browser: Browser | null, method: string, path: string, body?:
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(`${server.httpUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = response.headers.get('content-type')?.startsWith('application/json');
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers of many shapes, checked by the asserts
-  const body: any = json ? await response.json() : (await response.arrayBuffer(), null);
-  return { status: response.status, body };
+  // JSON answers of many shapes, checked by the asserts.
+  const answer: any = json ? await response.json() : (await response.arrayBuffer(), null);
+  return { status: response.status, body: answer };
 }
 
 const socket = (browser: Browser | null, endpoint: 'sync' | 'yjs', room: string, origin: string | null = srv.httpUrl, server = srv) =>
