@@ -1,0 +1,84 @@
+/**
+ * Sign-in mode on two instances sharing PostgreSQL and Redis: a session started on one opens boards on the other, and
+ * removing a member through one instance closes that person's socket held by the other within 1 s (the relay's
+ * closePerson message), after which the other instance refuses them (it reads the shared access records).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PostgresStore } from '../src/persistence/postgres-store.ts';
+import { RedisRelay } from '../src/scaleout/redis-relay.ts';
+import { Browser, CLIENT, freePort, openBoardSocket, startProvider } from './oidc-fixtures.ts';
+import { startServer, waitFor, type TestServer } from './harness.ts';
+import { withScaleoutServices } from './scaleout-services.ts';
+
+withScaleoutServices('sign-in across instances', 'si', (services) => {
+  test('a removal on one instance closes the socket held by the other within 1 s, and the next attempt is refused', async () => {
+    const ports = [await freePort(), await freePort()];
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    const provider = await startProvider(urls);
+    services.cleanups.push(() => provider.stop());
+    const schema = services.schema();
+    const servers: TestServer[] = [];
+    for (const [i, port] of ports.entries()) {
+      const relay = new RedisRelay({ url: services.redisUrl, prefix: services.run });
+      await relay.open();
+      const server = await startServer(
+        {
+          store: new PostgresStore({ connectionString: services.dbUrl, schema }),
+          extensions: [relay],
+          signIn: {
+            issuerUrl: provider.issuer,
+            clientId: CLIENT.id,
+            clientSecret: CLIENT.secret,
+            scopes: 'openid profile email',
+            sessionSecret: 'one-session-secret-shared-by-every-instance',
+            publicUrl: urls[i],
+            adminEmails: [],
+            allowHttpIssuer: true,
+          },
+        },
+        port,
+      );
+      servers.push(server);
+      services.cleanups.push(async () => {
+        await server.stop();
+        await relay.close();
+      });
+    }
+    const [a, b] = servers;
+    const alice = new Browser();
+    await alice.signIn(`${a.httpUrl}/auth/login`, 'alice');
+    const bob = new Browser();
+    await bob.signIn(`${a.httpUrl}/auth/login`, 'bob');
+    const room = 'shared-board';
+    const aliceSocket = await openBoardSocket(a.wsUrl, 'yjs', room, { cookie: alice.cookieHeader(a.httpUrl), origin: a.httpUrl });
+    assert.equal(aliceSocket.outcome, 'open');
+    const put = await fetch(`${a.httpUrl}/api/boards/${room}/members/bob@example.com`, {
+      method: 'PUT',
+      headers: { cookie: alice.cookieHeader(a.httpUrl), origin: a.httpUrl, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'editor' }),
+    });
+    assert.equal(put.status, 200);
+
+    // Bob's session, started on A, opens the board on B.
+    const bobOnB = await openBoardSocket(b.wsUrl, 'sync', room, { cookie: bob.cookieHeader(a.httpUrl), origin: b.httpUrl });
+    assert.equal(bobOnB.outcome, 'open');
+    bobOnB.write('bob', 'from-b');
+    await waitFor(() => a.server.hocuspocus.documents.get(room)?.getMap('m').get('bob') === 'from-b');
+
+    const started = Date.now();
+    const removal = await fetch(`${a.httpUrl}/api/boards/${room}/members/bob@example.com`, {
+      method: 'DELETE',
+      headers: { cookie: alice.cookieHeader(a.httpUrl), origin: a.httpUrl },
+    });
+    assert.equal(removal.status, 204);
+    const closed = await bobOnB.closed;
+    const elapsed = Date.now() - started;
+    assert.equal(closed.code, 4403);
+    assert.ok(elapsed < 1000, `closed on the other instance in ${elapsed} ms`);
+    const again = await openBoardSocket(b.wsUrl, 'yjs', room, { cookie: bob.cookieHeader(a.httpUrl), origin: b.httpUrl });
+    assert.deepEqual(again.outcome === 'open' ? 'open' : again.outcome.code, 4403);
+    assert.equal(aliceSocket.ws.readyState, aliceSocket.ws.OPEN);
+    aliceSocket.ws.close();
+  });
+});
