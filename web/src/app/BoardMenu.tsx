@@ -5,6 +5,7 @@ import { boardFileName } from '../board/boardFiles.ts'
 import { BoardChromeContext, BoardsMenuGroup } from '../boards/BoardsMenuGroup.tsx'
 import { importFileIntoBoard } from './boardImport.ts'
 import { boardToPdf } from './pdfExport.ts'
+import { PresentMenuGroup } from './PresentationBar.tsx'
 
 /** Saves `file` as a download named `name` (works offline: nothing leaves the browser). */
 function download(file: Blob, name: string): void {
@@ -18,7 +19,7 @@ function download(file: Blob, name: string): void {
 /**
  * tldraw's main menu (which already exports PNG and SVG) plus the boards group (switch, rename,
  * duplicate, new, all boards), board files (.tldr and PDF out, .tldr and .excalidraw in) and
- * saving and opening a board as Scrawl JSON.
+ * saving and opening a board as Scrawl JSON; and Present (everyone in the room follows you).
  */
 export function BoardMenu() {
   const editor = useEditor()
@@ -73,6 +74,7 @@ export function BoardMenu() {
   return (
     <DefaultMainMenu>
       <BoardsMenuGroup />
+      <PresentMenuGroup />
       <TldrawUiMenuGroup id="scrawl-board-files">
         <TldrawUiMenuItem id="scrawl-export-tldr" label="Export as .tldr" readonlyOk onSelect={exportTldr} />
         <TldrawUiMenuItem id="scrawl-export-pdf" label="Export as PDF" readonlyOk onSelect={exportPdf} />

@@ -8,6 +8,8 @@ import { lazyShapeUtils } from './lazyShapeUtils.tsx'
 import { loadConfig, type AppConfig } from './config.ts'
 import { mountEmbedBridge } from './embedMount.ts'
 import { mountBoard } from './mountBoard.ts'
+import { PresentationBar, PresentationContext } from './PresentationBar.tsx'
+import { mountPresentation, type PresentationController } from './presentationController.ts'
 import { createRoomApi } from './roomApi.ts'
 import type { EmbedOptions } from './route.ts'
 import { SharePopover } from './SharePopover.tsx'
@@ -63,6 +65,7 @@ export function BoardPage(props: BoardPageProps) {
     return status?.state === 'denied' && /trash/i.test(status.deniedReason ?? '')
   }, [board])
   const [openPanel, setOpenPanel] = useState<OpenPanel>(null)
+  const [presentation, setPresentation] = useState<PresentationController | null>(null)
   // Per-character label text: labels being edited are bound to their Y.XmlFragment.
   const textCollaboration = useMemo(() => (board ? createTextCollaboration(board.binding) : null), [board])
   const tldrawOptions = useMemo(() => (textCollaboration ? { text: textCollaboration.textOptions } : undefined), [textCollaboration])
@@ -115,35 +118,44 @@ export function BoardPage(props: BoardPageProps) {
         </div>
       )}
       <BoardChromeContext.Provider value={boardChrome}>
-        <Tldraw
-          key={room}
-          store={board.store}
-          shapeUtils={lazyShapeUtils}
-          licenseKey={config.tldrawLicenseKey ?? undefined}
-          assetUrls={assetUrls}
-          components={components}
-          user={user}
-          hideUi={embed?.minimalUi ?? false}
-          colorScheme={embed?.theme ?? undefined}
-          options={tldrawOptions}
-          onMount={(editor) => {
-            const unmountText = textCollaboration?.mount(editor) ?? (() => {})
-            const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
-            const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
-            const thumbnails = mountThumbnails(editor, board, { api: boardsApi, viewOnly: viewOnly !== null })
-            if (window.__scrawl?.editor === editor) window.__scrawl.thumbnails = thumbnails.hook
-            const unmountHost = onEditor?.(editor)
-            return () => {
-              unmountHost?.()
-              thumbnails.stop()
-              unmountBridge()
-              unmountBoard()
-              unmountText()
-            }
-          }}
-        >
-          {ownsPage && <PendingImport board={board} />}
-        </Tldraw>
+        <PresentationContext.Provider value={presentation}>
+          <Tldraw
+            key={room}
+            store={board.store}
+            shapeUtils={lazyShapeUtils}
+            licenseKey={config.tldrawLicenseKey ?? undefined}
+            assetUrls={assetUrls}
+            components={components}
+            user={user}
+            hideUi={embed?.minimalUi ?? false}
+            colorScheme={embed?.theme ?? undefined}
+            options={tldrawOptions}
+            onMount={(editor) => {
+              const unmountText = textCollaboration?.mount(editor) ?? (() => {})
+              const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
+              const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
+              // Follow and present (not in embeds: a host page's embed should not be steered by someone presenting).
+              const awareness = board.connection.provider.awareness
+              const presentationController = !embed && awareness ? mountPresentation(editor, awareness) : null
+              setPresentation(presentationController)
+              const thumbnails = mountThumbnails(editor, board, { api: boardsApi, viewOnly: viewOnly !== null })
+              if (window.__scrawl?.editor === editor) window.__scrawl.thumbnails = thumbnails.hook
+              const unmountHost = onEditor?.(editor)
+              return () => {
+                unmountHost?.()
+                presentationController?.dispose()
+                setPresentation(null)
+                thumbnails.stop()
+                unmountBridge()
+                unmountBoard()
+                unmountText()
+              }
+            }}
+          >
+            {ownsPage && <PendingImport board={board} />}
+            <PresentationBar />
+          </Tldraw>
+        </PresentationContext.Provider>
       </BoardChromeContext.Provider>
       {!embed && openPanel === 'share' && (
         <SharePopover api={api} authRequired={config.authRequired} viewOnly={effectiveViewOnly !== null} serverUrl={serverUrl} onClose={() => setOpenPanel(null)} />
