@@ -7,9 +7,14 @@
  * check every entry against the manifest, then to write.
  */
 import { readFileSync } from 'node:fs';
+import { normalizeEmail } from '../people/person.ts';
 import { isValidRoomId } from '../rooms.ts';
 
-/** The archive format this Scrawl writes and the newest it reads. Bumped when a change would mislead an older reader. */
+/**
+ * The archive format this Scrawl writes and the newest it reads. Bumped when a change would mislead an older reader.
+ * Adding entry kinds (the `people/` entries) does not: an older reader refuses an entry name it does not know, before
+ * writing anything, and an archive without them is still read by either.
+ */
 export const FORMAT_VERSION = 1;
 
 /** Name of the first entry. */
@@ -48,6 +53,10 @@ export interface ArchiveCounts {
   catalogEntries: number;
   thumbnails: number;
   tombstones: number;
+  /** Boards' access records (sign-in mode). Absent from the manifests of archives made before they were carried. */
+  accessRecords?: number;
+  /** Profiles of people who signed in. Absent like `accessRecords`. */
+  profiles?: number;
 }
 
 /** One entry as the manifest lists it. */
@@ -69,7 +78,7 @@ export interface Manifest extends ArchiveHeader {
 
 /** An empty count. */
 export function zeroCounts(): ArchiveCounts {
-  return { rooms: 0, snapshots: 0, logEntries: 0, versions: 0, assets: 0, catalogEntries: 0, thumbnails: 0, tombstones: 0 };
+  return { rooms: 0, snapshots: 0, logEntries: 0, versions: 0, assets: 0, catalogEntries: 0, thumbnails: 0, tombstones: 0, accessRecords: 0, profiles: 0 };
 }
 
 /**
@@ -89,7 +98,14 @@ export type BackupRecord =
   | { kind: 'catalog-entry'; id: string; bytes: Uint8Array }
   | { kind: 'thumbnail'; id: string; bytes: Uint8Array }
   /** `{"deletedAt": ISO time}` as JSON. */
-  | { kind: 'tombstone'; id: string; bytes: Uint8Array };
+  | { kind: 'tombstone'; id: string; bytes: Uint8Array }
+  /** A board's access record (people/access-record.ts, a BoardAccess as JSON); `id` is the board's room. */
+  | { kind: 'access'; id: string; bytes: Uint8Array }
+  /**
+   * The name and picture of someone who signed in (a Profile as JSON); `id` is their email as the stores key it.
+   * Sign-in sessions are never archived: a restored server must not resume them, so everyone signs in again.
+   */
+  | { kind: 'profile'; id: string; bytes: Uint8Array };
 
 /** The kinds of {@link BackupRecord}. */
 export type RecordKind = BackupRecord['kind'];
@@ -117,6 +133,10 @@ export function entryName(record: BackupRecord): string {
       return `catalog/thumbnails/${record.id}`;
     case 'tombstone':
       return `catalog/tombstones/${record.id}.json`;
+    case 'access':
+      return `people/access/${record.id}.json`;
+    case 'profile':
+      return `people/profiles/${record.id}.json`;
   }
 }
 
@@ -148,6 +168,12 @@ export function parseEntry(name: string, bytes: Uint8Array): BackupRecord | null
     if (parts[1] === 'tombstones' && parts[2].endsWith('.json')) return { kind: 'tombstone', id, bytes };
     if (parts[1] === 'thumbnails' && parts[2] === id) return { kind: 'thumbnail', id, bytes };
   }
+  if (parts.length === 3 && parts[0] === 'people' && parts[2].endsWith('.json')) {
+    const id = parts[2].slice(0, -'.json'.length);
+    if (parts[1] === 'access' && isValidRoomId(id)) return { kind: 'access', id, bytes };
+    // Only an email in the canonical form the stores key profiles by (no slash, so no path either).
+    if (parts[1] === 'profiles' && normalizeEmail(id) === id) return { kind: 'profile', id, bytes };
+  }
   return null;
 }
 
@@ -167,9 +193,11 @@ export function countRecord(counts: ArchiveCounts, kind: RecordKind): void {
     'catalog-entry': 'catalogEntries',
     thumbnail: 'thumbnails',
     tombstone: 'tombstones',
+    access: 'accessRecords',
+    profile: 'profiles',
   };
   const key = field[kind];
-  if (key) counts[key] += 1;
+  if (key) counts[key] = (counts[key] ?? 0) + 1;
 }
 
 /** A backup or restore that cannot go on; the message says why and what to do. Never a bug in Scrawl. */

@@ -1,11 +1,17 @@
 import type { LevelDbStore } from '../persistence/leveldb-store.ts';
 import { type BackupRecord, decodeJson, encodeJson } from './archive-format.ts';
 
-/** Side tables of the LevelDB database a backup carries, and the record kind of each (leveldb-catalog.ts). */
-const SIDE_TABLES: Record<string, 'catalog-entry' | 'tombstone' | 'thumbnail'> = {
+/**
+ * Side tables of the LevelDB database a backup carries, and the record kind of each (leveldb-catalog.ts,
+ * people/stores-for.ts). The `sessions` table is left out on purpose: a restored server must not resume sign-in
+ * sessions (whoever held a cookie of the old server signs in again).
+ */
+const SIDE_TABLES: Record<string, 'catalog-entry' | 'tombstone' | 'thumbnail' | 'access' | 'profile'> = {
   catalog: 'catalog-entry',
   'catalog-tombstones': 'tombstone',
   thumbnails: 'thumbnail',
+  access: 'access',
+  profiles: 'profile',
 };
 
 /**

@@ -55,8 +55,12 @@ export class LevelDbRestoreTarget implements RestoreTarget {
         if (this.merge && !(await this.isNewer(record.id, decodeJson<BoardEntry>(record.bytes)))) return;
         return this.put({ kind: 'side', table: 'catalog', key: record.id, value: record.bytes });
       case 'thumbnail':
-        if (this.merge && (await this.store.sideTable('thumbnails').get(record.id)) !== undefined) return;
-        return this.put({ kind: 'side', table: 'thumbnails', key: record.id, value: record.bytes });
+        return this.putMissing('thumbnails', record.id, record.bytes);
+      case 'access':
+        // The side tables of people/stores-for.ts; the access store builds its index of people from them at open.
+        return this.putMissing('access', record.id, record.bytes);
+      case 'profile':
+        return this.putMissing('profiles', record.id, record.bytes);
       case 'tombstone':
         // The LevelDB catalog stores a tombstone as its bare time.
         return this.put({ kind: 'side', table: 'catalog-tombstones', key: record.id, value: encodeJson(decodeJson<{ deletedAt: string }>(record.bytes).deletedAt) });
@@ -93,6 +97,12 @@ export class LevelDbRestoreTarget implements RestoreTarget {
     const appends = this.appends;
     this.appends = [];
     await Promise.all(appends);
+  }
+
+  /** Writes a side-table record; when merging, only where the target has none under `key` (the target's wins). */
+  private async putMissing(table: string, key: string, value: Uint8Array): Promise<void> {
+    if (this.merge && (await this.store.sideTable(table).get(key)) !== undefined) return;
+    return this.put({ kind: 'side', table, key, value });
   }
 
   /** When merging: true when the target has no entry for `id` or an older one. */

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Profile } from '../people/session-store.ts';
 import type { VersionInfo } from '../persistence/doc-store.ts';
 import { type BoardRow, COLUMNS, boardEntryFromRow } from '../workspace/postgres-catalog.ts';
 import { type BackupRecord, encodeJson } from './archive-format.ts';
@@ -12,7 +13,7 @@ const SMALL_ROWS = 500;
  * snapshot, taken at the transaction's first query, for documents, versions and catalog alike, while the instances
  * keep writing (readers never block writers in PostgreSQL). Every append acknowledged before the call committed
  * before it, so it is in. Rows come through server-side cursors, a few at a time, so memory stays bounded whatever
- * the database's size. Catalog tables that do not exist (a store used without the catalog) are skipped.
+ * the database's size. Catalog and sign-in tables that do not exist (a store used without them) are skipped.
  */
 export async function* postgresRecords(database: { pool: pg.Pool; schema: string }): AsyncIterable<BackupRecord> {
   const client = await database.pool.connect();
@@ -40,6 +41,20 @@ export async function* postgresRecords(database: { pool: pg.Pool; schema: string
     if (has.has('scrawl_board_thumbnails')) {
       for await (const row of rows<{ id: string; image: Buffer }>(`SELECT id, image FROM ${table('scrawl_board_thumbnails')} ORDER BY id`, LARGE_ROWS)) {
         yield { kind: 'thumbnail', id: row.id, bytes: row.image };
+      }
+    }
+    // Sign-in mode's records (people/postgres-people.ts); `scrawl_sessions` is left out on purpose, so that a restored
+    // server resumes no session. The access record's `people` column is derived from the record: the target derives it.
+    if (has.has('scrawl_board_access')) {
+      for await (const row of rows<{ room: string; record: unknown }>(`SELECT room, record FROM ${table('scrawl_board_access')} ORDER BY room`, SMALL_ROWS)) {
+        yield { kind: 'access', id: row.room, bytes: encodeJson(row.record) };
+      }
+    }
+    if (has.has('scrawl_profiles')) {
+      type ProfileRow = { email: string; name: string; picture: string | null };
+      for await (const row of rows<ProfileRow>(`SELECT email, name, picture FROM ${table('scrawl_profiles')} ORDER BY email`, SMALL_ROWS)) {
+        const profile: Profile = { name: row.name, picture: row.picture };
+        yield { kind: 'profile', id: row.email, bytes: encodeJson(profile) };
       }
     }
     if (has.has('scrawl_snapshots')) {

@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import { type BoardAccess, peopleWithAccess } from '../people/access-record.ts';
+import { PostgresAccessStore, PostgresSessionStore } from '../people/postgres-people.ts';
+import type { Profile } from '../people/session-store.ts';
 import type { VersionInfo } from '../persistence/doc-store.ts';
 import type { BoardEntry } from '../workspace/board-catalog.ts';
 import { type BackupRecord, decodeJson } from './archive-format.ts';
@@ -9,7 +12,8 @@ const LOG_ROWS = 500;
 const LOG_BYTES = 8 * 1024 * 1024;
 
 /**
- * Restores into a PostgreSQL store whose tables exist (the store's and the catalog's `open()` create them), in one
+ * Restores into a PostgreSQL store whose tables exist (the store's and the catalog's `open()` create them; the
+ * sign-in tables are created here), in one
  * transaction: a failure or an interrupted restore leaves the database exactly as it was. Log entries get new
  * sequence numbers in archive order, which is each room's append order. Instances may keep running during a merge:
  * what they append meanwhile commits beside the restore's rows (a room loaded in an instance shows the merged
@@ -34,16 +38,22 @@ export class PostgresRestoreTarget implements RestoreTarget {
   }
 
   async firstContent(): Promise<string | null> {
-    const checks: [string, string][] = [
-      ['scrawl_snapshots', 'room'],
-      ['scrawl_log', 'room'],
-      ['scrawl_versions', 'room'],
-      ['scrawl_boards', 'id'],
-      ['scrawl_board_tombstones', 'id'],
+    // [table, key column, what a row is]. Sessions need no check: whoever has one has a profile.
+    const checks: [string, string, string][] = [
+      ['scrawl_snapshots', 'room', 'room'],
+      ['scrawl_log', 'room', 'room'],
+      ['scrawl_versions', 'room', 'room'],
+      ['scrawl_boards', 'id', 'board'],
+      ['scrawl_board_tombstones', 'id', 'board'],
+      ['scrawl_board_access', 'room', 'board'],
+      ['scrawl_profiles', 'email', 'person'],
     ];
-    for (const [table, column] of checks) {
+    for (const [table, column, what] of checks) {
+      // The sign-in tables exist only once a server ran in sign-in mode (or a restore created them).
+      const { rows: exists } = await this.pool.query('SELECT to_regclass($1) AS found', [this.table(table)]);
+      if (exists[0].found === null) continue;
       const { rows } = await this.pool.query(`SELECT ${column} AS id FROM ${this.table(table)} LIMIT 1`);
-      if (rows.length > 0) return `${table === 'scrawl_boards' || table === 'scrawl_board_tombstones' ? 'board' : 'room'} ${rows[0].id} in ${table}`;
+      if (rows.length > 0) return `${what} ${rows[0].id} in ${table}`;
     }
     return null;
   }
@@ -107,6 +117,27 @@ export class PostgresRestoreTarget implements RestoreTarget {
           decodeJson<{ deletedAt: string }>(record.bytes).deletedAt,
         ]);
         return;
+      case 'access': {
+        // `people`, the indexed column of who has access, is derived by the people module's own rule. When merging,
+        // the target's record of a board wins: it may hold a revocation made since the backup, which must stand.
+        const access = decodeJson<BoardAccess>(record.bytes);
+        await client.query(`INSERT INTO ${this.table('scrawl_board_access')} (room, record, people) VALUES ($1, $2, $3) ON CONFLICT (room) DO NOTHING`, [
+          record.id,
+          access,
+          peopleWithAccess(access),
+        ]);
+        return;
+      }
+      case 'profile': {
+        // The target's profile wins too: it is as recent as its holder's last sign-in there.
+        const profile = decodeJson<Profile>(record.bytes);
+        await client.query(`INSERT INTO ${this.table('scrawl_profiles')} (email, name, picture) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING`, [
+          record.id,
+          profile.name,
+          profile.picture ?? null,
+        ]);
+        return;
+      }
       case 'asset':
         throw new Error('assets are files, written by the restore itself');
     }
@@ -129,6 +160,11 @@ export class PostgresRestoreTarget implements RestoreTarget {
 
   private async transaction(): Promise<pg.PoolClient> {
     if (!this.client) {
+      // The sign-in tables, created as a server in sign-in mode creates them (the people module's own DDL), since
+      // any archive may carry access records. Outside the restore's transaction: empty tables are harmless.
+      const database = { pool: this.pool, schema: this.schema };
+      await new PostgresAccessStore(database).open();
+      await new PostgresSessionStore(database).open();
       this.client = await this.pool.connect();
       await this.client.query('BEGIN');
     }

@@ -64,7 +64,9 @@ export function describeManifest(manifest: Manifest): string {
   const c = manifest.counts;
   return (
     `${c.rooms} rooms (${c.snapshots} snapshots, ${c.logEntries} log entries), ${c.versions} versions, ${c.assets} assets, ` +
-    `${c.catalogEntries} catalog entries, ${c.thumbnails} thumbnails, ${c.tombstones} tombstones; ` +
+    `${c.catalogEntries} catalog entries, ${c.thumbnails} thumbnails, ${c.tombstones} tombstones, ` +
+    // Absent from the manifests of archives made before they were carried.
+    `${c.accessRecords ?? 0} access records, ${c.profiles ?? 0} profiles; ` +
     `${(manifest.bytes / 1024 / 1024).toFixed(1)} MiB; taken ${manifest.createdAt} from ${manifest.store} by Scrawl ${manifest.scrawlVersion}`
   );
 }
