@@ -163,6 +163,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
           trashDays: options.trashDays,
           templates: options.templates,
           closer: options.extensions?.filter(isRoomCloser)[0],
+          // Sign-in mode's access record goes with the board (signIn is made below; this runs long after).
+          onDeletedForever: async (room) => signIn?.people.access.remove(room),
         })
       : null;
   // Sign-in mode replaces the token gate with its own, which still lets token holders in.

@@ -32,6 +32,11 @@ export interface BoardServiceOptions {
   closer?: RoomCloser;
   /** Templates seeded at the first start (and never again once deleted); default none. */
   templates?: TemplateSource;
+  /**
+   * Called by `deleteForever` before the catalog entry goes, to forget what other modules keep about the board (sign-in
+   * mode's access record). A hook rather than an import, so that the workspace does not depend on them.
+   */
+  onDeletedForever?: (room: string) => Promise<void>;
 }
 
 /** Why a board cannot be opened or changed, or null when it can. */
@@ -129,9 +134,10 @@ export class BoardService implements Extension {
   }
 
   /**
-   * Deletes a board in the trash for good: its document, log and versions, the assets no other board refers to, and
-   * its catalog entry, leaving a tombstone. Resolves false when the board is not in the trash. The entry goes last, so
-   * a failure half way leaves the board in the trash, and the next sweep finishes the work.
+   * Deletes a board in the trash for good: its document, log and versions, the assets no other board refers to, what
+   * `onDeletedForever` forgets (its access record), and its catalog entry, leaving a tombstone. Resolves false when
+   * the board is not in the trash. The entry goes last, so a failure half way leaves the board in the trash, and the
+   * next sweep finishes the work.
    */
   async deleteForever(room: string): Promise<boolean> {
     const entry = await this.catalog.get(room);
@@ -147,6 +153,8 @@ export class BoardService implements Extension {
         if (users.every((user) => user === room)) await assets.remove(room, id);
       }
     }
+    // Before the entry: a failure here leaves the board in the trash, and the next sweep calls it again.
+    await this.options.onDeletedForever?.(room);
     await this.catalog.remove(room);
     this.log.info({ room }, 'board deleted for good');
     return true;
