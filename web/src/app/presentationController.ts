@@ -2,6 +2,7 @@ import { atom, computed, type Editor, type Signal, type TLShapeId, type TLUserId
 import type { AwarenessLike } from '../board/presence.ts'
 import {
   findPresenter,
+  isPresentingState,
   PRESENTING_FIELD,
   slideLabel,
   slideOrder,
@@ -75,7 +76,16 @@ export function mountPresentation(editor: Editor, awareness: AwarenessLike): Pre
   }
 
   const refresh = () => {
-    const presenter = findPresenter(awareness.getStates())
+    const states = awareness.getStates()
+    const mine = $mine.get()
+    if (mine && states.has(awareness.clientID) && !isPresentingState(states.get(awareness.clientID)?.[PRESENTING_FIELD])) {
+      // Our awareness state was replaced wholesale (back from the back/forward cache, mountBoard announces the
+      // presence alone): still presenting, so say so again, outside this awareness event.
+      queueMicrotask(() => {
+        if ($mine.get() === mine) awareness.setLocalStateField(PRESENTING_FIELD, mine)
+      })
+    }
+    const presenter = findPresenter(states)
     $presenter.set(presenter)
     if (presenter && presenter.clientId !== awareness.clientID && $mine.get()) {
       // Someone pressed Present after us: theirs takes over the room, ours ends (outside this awareness event).
