@@ -1,6 +1,6 @@
 import type { Extension, Hocuspocus, onConnectPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
-import { CloseCode, ProtocolError } from '../close-codes.ts';
+import { CloseCode } from '../close-codes.ts';
 import type { FileAssetStore } from '../http/assets.ts';
 import { newRoomId } from '../rooms.ts';
 import type { Logger } from '../log.ts';
@@ -72,7 +72,9 @@ export class BoardService implements Extension {
     const reason = await this.closedReason(room);
     if (reason === null) return;
     (context as ConnectionContext).socket?.close(CloseCode.forbidden, reason);
-    throw new ProtocolError(CloseCode.forbidden, reason);
+    // Without a message: Hocuspocus prints every hook error's message, and a refused board is no fault of the server.
+    // Its PermissionDenied answer takes the reason.
+    throw Object.assign(new Error(), { reason });
   }
 
   /** Opens the catalog, then (in the background) seeds templates, adds boards stored without an entry, and empties the trash of old boards. */

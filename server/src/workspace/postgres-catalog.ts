@@ -22,8 +22,20 @@ import { hitFor, newSearchIndex, thumbnailVersion } from './indexed-catalog.ts';
 // together do not race on CREATE ... IF NOT EXISTS.
 const DDL_LOCK_KEY = 0x5c4a_1002;
 
-/** How alike (pg_trgm word similarity) a query and a board's words must be to match despite a typo. */
-const TYPO_SIMILARITY = 0.5;
+/**
+ * How alike (pg_trgm similarity) a word on a board must be to a searched word to count as its near spelling: one wrong
+ * letter in a six-letter word scores 0.4 ("kanbon" for "kanban"), a dropped letter in a long word more.
+ */
+const TYPO_SIMILARITY = 0.4;
+
+/** Near spellings tried for each word of a search that finds too few boards as typed (most alike first). */
+const NEAR_SPELLINGS = 3;
+
+/** A word as search sees it: letters and digits (also all that may reach to_tsquery, so a query cannot be malformed). */
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Words longer than this are not kept in the lexicon (nobody types them into a search box). */
+const MAX_LEXICON_WORD_CHARS = 40;
 
 /** The columns of a scrawl_boards row as {@link boardEntryFromRow} reads them (also used by backups). */
 export const COLUMNS = `id, title, created_at, updated_at, shape_count, bytes, last_editors, excerpt, search_text, assets,
@@ -58,10 +70,12 @@ const VIEW_WHERE = {
 
 /**
  * The catalog in PostgreSQL, shared by every instance on the same DATABASE_URL (tables `scrawl_boards`,
- * `scrawl_board_thumbnails`, `scrawl_board_tombstones` beside the document store's). Search is PostgreSQL's own:
- * full-text search (`simple` configuration, words by prefix) over a weighted title + text vector, or, for typos,
- * trigram word similarity (`pg_trgm`); both indexed. The few rows found are then highlighted by the same code as the
- * embedded catalog's, so both answer alike.
+ * `scrawl_board_thumbnails`, `scrawl_board_tombstones` and `scrawl_board_words` beside the document store's). Search is
+ * PostgreSQL's own full-text search (`simple` configuration, every word as typed or as a prefix; title matches first,
+ * then the newest change); when that finds too few boards, each word is widened to its near spellings, looked up by
+ * trigram similarity (`pg_trgm`) in a lexicon of every word on any board, which is short strings, instead of the boards'
+ * whole texts. Both lookups are indexed. The few rows found are then highlighted by the same code as the embedded
+ * catalog's, so both answer alike.
  */
 export class PostgresCatalog implements BoardCatalog {
   readonly kind = 'postgres';
@@ -69,6 +83,7 @@ export class PostgresCatalog implements BoardCatalog {
   private readonly boards: string;
   private readonly thumbnails: string;
   private readonly tombstones: string;
+  private readonly words: string;
   private readonly schema: string;
 
   /** `database` is the document store's pool and schema (PostgresStore.sharedDatabase). */
@@ -78,6 +93,7 @@ export class PostgresCatalog implements BoardCatalog {
     this.boards = `"${this.schema}".scrawl_boards`;
     this.thumbnails = `"${this.schema}".scrawl_board_thumbnails`;
     this.tombstones = `"${this.schema}".scrawl_board_tombstones`;
+    this.words = `"${this.schema}".scrawl_board_words`;
   }
 
   async open(): Promise<void> {
@@ -106,12 +122,15 @@ export class PostgresCatalog implements BoardCatalog {
            starred boolean NOT NULL DEFAULT false,
            search_vector tsvector GENERATED ALWAYS AS
              (setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', search_text), 'B')) STORED,
-           search_words text GENERATED ALWAYS AS (title || ' ' || search_text) STORED)`,
+           title_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED)`,
       );
       await client.query(`CREATE INDEX IF NOT EXISTS scrawl_boards_by_change ON ${this.boards} (updated_at DESC, id DESC)`);
       await client.query(`CREATE INDEX IF NOT EXISTS scrawl_boards_by_deletion ON ${this.boards} (deleted_at DESC, id DESC) WHERE deleted_at IS NOT NULL`);
       await client.query(`CREATE INDEX IF NOT EXISTS scrawl_boards_search ON ${this.boards} USING gin (search_vector)`);
-      await client.query(`CREATE INDEX IF NOT EXISTS scrawl_boards_trigrams ON ${this.boards} USING gin (search_words public.gin_trgm_ops)`);
+      // Every word on any board, for typos: its near spellings are found here (short strings, a trigram index) and then
+      // searched as words, instead of comparing the query with every board's whole text.
+      await client.query(`CREATE TABLE IF NOT EXISTS ${this.words} (word text PRIMARY KEY)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS scrawl_board_words_trigrams ON ${this.words} USING gin (word public.gin_trgm_ops)`);
       await client.query(`CREATE INDEX IF NOT EXISTS scrawl_boards_assets ON ${this.boards} USING gin (assets)`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.thumbnails} (id text PRIMARY KEY, image bytea NOT NULL)`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.tombstones} (id text PRIMARY KEY, deleted_at timestamptz NOT NULL)`);
@@ -133,7 +152,7 @@ export class PostgresCatalog implements BoardCatalog {
 
   async record(id: string, derived: DerivedBoard): Promise<BoardEntry | null> {
     // One transaction with the row locked: instances deriving the same board at once merge editors one after another.
-    return inTransaction(this.pool, async (client) => {
+    const recorded = await inTransaction(this.pool, async (client) => {
       const tombstone = await client.query(`SELECT 1 FROM ${this.tombstones} WHERE id = $1`, [id]);
       if (tombstone.rows.length > 0) return null;
       const { rows } = await client.query<BoardRow>(`SELECT ${COLUMNS} FROM ${this.boards} WHERE id = $1 FOR UPDATE`, [id]);
@@ -148,6 +167,14 @@ export class PostgresCatalog implements BoardCatalog {
       );
       return entry;
     });
+    if (!recorded) return null;
+    // Outside the board's transaction, and sorted: boards recorded at once insert overlapping words, and rows taken in
+    // one order by every writer cannot deadlock.
+    const words = new Set(`${recorded.title} ${recorded.searchText}`.toLowerCase().match(WORD) ?? []);
+    await this.pool.query(`INSERT INTO ${this.words} (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [
+      [...words].filter((word) => word.length <= MAX_LEXICON_WORD_CHARS).sort(),
+    ]);
+    return recorded;
   }
 
   async update(id: string, patch: BoardPatch): Promise<BoardEntry | null> {
@@ -179,29 +206,53 @@ export class PostgresCatalog implements BoardCatalog {
   }
 
   async search(query: SearchQuery): Promise<SearchHit[]> {
-    const words = query.q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+    const words = query.q.toLowerCase().match(WORD) ?? [];
     if (words.length === 0) return [];
-    // Only letters and digits reach to_tsquery, so the query cannot be malformed.
-    const prefixQuery = words.map((word) => `${word}:*`).join(' & ');
-    const { rows } = await inTransaction(this.pool, async (client) => {
-      // pg_trgm's default (0.6) misses one wrong letter in a six-letter word; 0.5 catches it, as MiniSearch does.
-      await client.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_SIMILARITY}`);
-      return client.query<BoardRow>(
-        `SELECT ${COLUMNS} FROM ${this.boards}, to_tsquery('simple', $1) AS query
-         WHERE ${VIEW_WHERE[query.view]}
-           AND ($3::text[] IS NULL OR id = ANY($3))
-           AND (search_vector @@ query OR $2 OPERATOR(public.<%) search_words)
-         ORDER BY ts_rank(search_vector, query) + public.word_similarity($2, search_words) DESC, updated_at DESC
-         LIMIT $4`,
-        [prefixQuery, words.join(' '), query.ids, query.limit],
-      );
-    });
+    // Every word must match, as typed or as the start of a longer word; title matches first, then the newest change.
+    // Near spellings are tried only when that finds too few boards, as in the embedded catalog.
+    let rows = await this.searchRows(words.map((word) => `${word}:*`).join(' & '), query);
+    if (rows.length < query.limit) {
+      const spellings = await Promise.all(words.map((word) => this.nearSpellings(word)));
+      if (spellings.some((near) => near.length > 0)) {
+        const tolerant = words.map((word, i) => `(${[`${word}:*`, ...spellings[i]].join(' | ')})`).join(' & ');
+        rows = await this.searchRows(tolerant, query);
+      }
+    }
     // Highlights as the embedded catalog makes them: MiniSearch over just the rows found tells which words matched.
     const entries = rows.map(boardEntryFromRow);
     const index = newSearchIndex();
     index.addAll(entries);
     const matches = new Map(index.search(query.q).map((result) => [result.id as string, result.match]));
     return entries.map((entry) => hitFor(entry, matches.get(entry.id) ?? {}));
+  }
+
+  /** The view's boards matching a tsquery (letters, digits and operators only), title matches first, newest first. */
+  private async searchRows(tsquery: string, query: SearchQuery): Promise<BoardRow[]> {
+    const { rows } = await this.pool.query<BoardRow>(
+      `SELECT ${COLUMNS} FROM ${this.boards}, to_tsquery('simple', $1) AS query
+       WHERE ${VIEW_WHERE[query.view]}
+         AND ($2::text[] IS NULL OR id = ANY($2))
+         AND search_vector @@ query
+       ORDER BY title_vector @@ query DESC, updated_at DESC, id DESC
+       LIMIT $3`,
+      [tsquery, query.ids, query.limit],
+    );
+    return rows;
+  }
+
+  /**
+   * Words on some board spelled like `word` (pg_trgm similarity over the lexicon), most alike first; none when `word`
+   * itself is on a board (it is no typo then, and its near spellings would only bury its own boards).
+   */
+  private async nearSpellings(word: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ word: string }>(
+      `SELECT word FROM ${this.words}
+       WHERE word OPERATOR(public.%) $1 AND public.similarity(word, $1) >= $3
+         AND NOT EXISTS (SELECT 1 FROM ${this.words} WHERE word = $1)
+       ORDER BY public.similarity(word, $1) DESC, word LIMIT $2`,
+      [word, NEAR_SPELLINGS, TYPO_SIMILARITY],
+    );
+    return rows.map((row) => row.word);
   }
 
   async remove(id: string): Promise<void> {
