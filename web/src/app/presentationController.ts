@@ -1,4 +1,5 @@
-import { atom, computed, type Editor, type Signal, type TLShapeId, type TLUserId } from 'tldraw'
+import { atom, computed, type Signal } from '@tldraw/state'
+import type { Editor, TLShapeId, TLUserId } from 'tldraw'
 import type { AwarenessLike } from '../board/presence.ts'
 import {
   findPresenter,
@@ -43,6 +44,15 @@ export interface PresentationController {
   dispose(): void
 }
 
+/** The part of tldraw's Editor a presentation uses (tests pass a stand-in). */
+export type PresentationEditor = Pick<
+  Editor,
+  'getInstanceState' | 'startFollowingUser' | 'stopFollowingUser' | 'getCurrentPageShapes' | 'getShapePageBounds' | 'zoomToBounds' | 'getEditingShapeId'
+>
+
+/** Where the presenter's arrow keys are heard: the window in the app. */
+export type KeyEventTarget = Pick<Window, 'addEventListener' | 'removeEventListener'>
+
 /** Room around a frame when the presenter moves to it, in screen pixels, so its edges are not flush with the window. */
 const SLIDE_INSET_PX = 32
 /** Short enough to feel like a slide change, long enough that followers see where the next slide is. */
@@ -55,7 +65,11 @@ const SLIDE_ANIMATION_MS = 300
  * once: leaving it (or panning away, which makes tldraw stop following) is respected until a new one starts. When the
  * presenter stops or their tab goes away, whoever still follows them is released.
  */
-export function mountPresentation(editor: Editor, awareness: AwarenessLike): PresentationController {
+export function mountPresentation(
+  editor: PresentationEditor,
+  awareness: AwarenessLike,
+  keys: KeyEventTarget | null = typeof window === 'undefined' ? null : window,
+): PresentationController {
   const $presenter = atom<Presenter | null>('scrawl.presenter', null, {
     isEqual: (a, b) => a?.key === b?.key && a?.slide === b?.slide && a?.userName === b?.userName && a?.userId === b?.userId,
   })
@@ -139,7 +153,7 @@ export function mountPresentation(editor: Editor, awareness: AwarenessLike): Pre
     event.stopPropagation()
     go(step)
   }
-  window.addEventListener('keydown', onKeyDown, { capture: true })
+  keys?.addEventListener('keydown', onKeyDown, { capture: true })
 
   const view = computed<PresentationView>('scrawl.presentation', () => {
     const presenter = $presenter.get()
@@ -179,7 +193,7 @@ export function mountPresentation(editor: Editor, awareness: AwarenessLike): Pre
       }
     },
     dispose() {
-      window.removeEventListener('keydown', onKeyDown, { capture: true })
+      keys?.removeEventListener('keydown', onKeyDown, { capture: true })
       awareness.off('change', refresh)
       if ($mine.get()) publish(null)
       release()
