@@ -104,8 +104,13 @@ withScaleoutServices('scale-out', 'so', (services) => {
     const schema = freshSchema('kill');
     const prefix = `${run}-kill`;
 
-    const instances = await Promise.all([0, 1, 2].map(() => startInstance({ dbUrl, schema, redisUrl: rUrl, prefix })));
-    cleanups.push(() => Promise.all(instances.map((i) => i.stop())));
+    // Every instance that started is stopped after the test, even when another failed to start (else the file hangs).
+    const starts = await Promise.allSettled([0, 1, 2].map(() => startInstance({ dbUrl, schema, redisUrl: rUrl, prefix })));
+    const started = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    cleanups.push(() => Promise.all(started.map((i) => i.stop())));
+    const failed = starts.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const instances = started;
     const balancer = await startBalancer(instances.map((i) => i.port));
     cleanups.push(() => balancer.close());
 
@@ -335,7 +340,10 @@ async function startInstance(env: { dbUrl: string; schema: string; redisUrl: str
     },
     15_000,
     () => `instance did not start:\n${output}`,
-  );
+  ).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   let ended = false;
   void exited.then(() => (ended = true));
   return {
