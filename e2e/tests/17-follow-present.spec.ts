@@ -36,14 +36,17 @@ const frameCentre = (id: string) => {
 };
 const near = (value: number) => expect.closeTo(value, -0.5) as never; // within ±1.6 px
 
-/** True if two cameras are the same to half a pixel (B's is computed from A's viewport, so float noise differs). */
-const sameCamera = `(c, t) => Math.abs(c.x - t.x) < 0.5 && Math.abs(c.y - t.y) < 0.5 && Math.abs(c.z - t.z) < 1e-3`;
+/** How close two cameras must be to count as the same: B's is computed from A's viewport, so float noise differs. */
+const SAME = { xy: 0.5, z: 1e-3 };
 
 /** Waits until `page`'s camera equals `target` and returns when that was (the page's clock: same machine as A's). */
 async function matchedAt(page: Page, target: Camera): Promise<number> {
   const handle = await page.waitForFunction(
-    ({ t, same }) => ((0, eval)(same)(window.__scrawl.editor.getCamera(), t) ? Date.now() : false),
-    { t: target, same: sameCamera },
+    ({ t, tol }) => {
+      const c = window.__scrawl.editor.getCamera();
+      return Math.abs(c.x - t.x) < tol.xy && Math.abs(c.y - t.y) < tol.xy && Math.abs(c.z - t.z) < tol.z ? Date.now() : false;
+    },
+    { t: target, tol: SAME },
     { polling: 'raf', timeout: 5_000 },
   );
   return (await handle.jsonValue()) as number;
@@ -56,13 +59,14 @@ async function matchedAt(page: Page, target: Camera): Promise<number> {
  */
 async function watchForCamera(page: Page, target: Camera): Promise<void> {
   await page.evaluate(
-    ({ t, same }) => {
+    ({ t, tol }) => {
       const editor = window.__scrawl.editor;
       const w = window as unknown as { __cameraWatch?: { at: number | null; stop: () => void } };
       w.__cameraWatch?.stop();
       const watch = { at: null as number | null, stop: () => {} };
       const check = () => {
-        if (watch.at === null && (0, eval)(same)(editor.getCamera(), t)) watch.at = Date.now();
+        const c = editor.getCamera();
+        if (watch.at === null && Math.abs(c.x - t.x) < tol.xy && Math.abs(c.y - t.y) < tol.xy && Math.abs(c.z - t.z) < tol.z) watch.at = Date.now();
       };
       // After Scrawl's presence sync has put the leader's record (it listened first); the store listener is a backstop.
       const awareness = window.__scrawl.provider.awareness!;
@@ -74,7 +78,7 @@ async function watchForCamera(page: Page, target: Camera): Promise<void> {
       };
       w.__cameraWatch = watch;
     },
-    { t: target, same: sameCamera },
+    { t: target, tol: SAME },
   );
 }
 
