@@ -3,7 +3,6 @@
  * either onto a stream (the admin endpoint) or into a file that appears at its final path only once complete.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -14,6 +13,7 @@ import { LevelDbStore } from '../persistence/leveldb-store.ts';
 import { PostgresStore } from '../persistence/postgres-store.ts';
 import { BackupError, type BackupRecord, FORMAT_VERSION, type Manifest, SCRAWL_VERSION } from './archive-format.ts';
 import { verifyArchive } from './archive-reader.ts';
+import { openSyncedFile } from './synced-file.ts';
 import { ArchiveWriter } from './archive-writer.ts';
 import { assetRecords } from './asset-files.ts';
 import { levelDbRecords } from './leveldb-source.ts';
@@ -76,21 +76,24 @@ export interface BackupFileResult {
 export async function backupToFile(path: string, produce: (output: Writable) => Promise<unknown>): Promise<BackupFileResult> {
   const directory = dirname(path);
   const temporary = join(directory, `.${basename(path)}.${process.pid}-${randomBytes(3).toString('hex')}.tmp`);
+  let file: Writable | undefined;
   try {
-    // `flush`: the file's data is fsynced before the stream reports it closed.
-    const file = createWriteStream(temporary, { flush: true, flags: 'wx' });
+    // Flushed to disk as it is written and once more before the stream reports it closed.
+    const output = await openSyncedFile(temporary);
+    file = output;
     if (path.endsWith('.gz')) {
       const gzip = createGzip({ level: 1 });
-      const writing = pipeline(gzip, file);
+      const writing = pipeline(gzip, output);
       await Promise.all([produce(gzip), writing]);
     } else {
-      await Promise.all([produce(file), new Promise<void>((resolve, reject) => file.once('close', () => resolve()).once('error', reject))]);
+      await Promise.all([produce(output), new Promise<void>((resolve, reject) => output.once('close', () => resolve()).once('error', reject))]);
     }
     const manifest = await verifyArchive(temporary);
     await rename(temporary, path);
     await syncDirectory(directory);
     return { path, manifest, fileBytes: (await stat(path)).size };
   } catch (error) {
+    file?.destroy();
     await rm(temporary, { force: true });
     throw error;
   }
