@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hocuspocus } from '@hocuspocus/server';
+import type { SignInConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { DocStore } from '../persistence/doc-store.ts';
 import type { AuthExtension, TokenVerifier } from '../sync/auth.ts';
@@ -16,20 +17,8 @@ import { People } from './people.ts';
 import { upgradePeople } from './person.ts';
 import { peopleStoresFor } from './stores-for.ts';
 
-/** Sign-in settings (config.ts SignInConfig) and the knobs tests turn. */
-export interface SignInOptions {
-  issuerUrl: string;
-  clientId: string;
-  clientSecret: string | null;
-  /** Space-separated, with openid. */
-  scopes: string;
-  /** At least 32 characters. */
-  sessionSecret: string;
-  /** The public origin; the redirect URI is `<publicUrl>/auth/callback`. */
-  publicUrl: string;
-  adminEmails: string[];
-  /** Accept a plain-http issuer (config.ts allows it on loopback or with OIDC_ALLOW_HTTP_ISSUER). */
-  allowHttpIssuer: boolean;
+/** Sign-in settings (config.ts, OIDC_* and the rest) and the knobs tests turn. */
+export interface SignInOptions extends SignInConfig {
   /** How long a session lasts, default 7 days. */
   sessionTtlMs?: number;
   /** `/auth/*` requests per second per address, default 5 with bursts of 30. */
