@@ -148,6 +148,8 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
     log,
     autoVersionAfterIdleMs: options.autoVersionAfterIdleMs,
   });
+  // The scale-out relay, when there is one, closes rooms and people's connections on every instance.
+  const closer = options.extensions?.filter(isRoomCloser)[0];
   const catalog = options.catalog === false ? null : (options.catalog ?? catalogForStore(store));
   const indexer = catalog ? new CatalogIndexer({ catalog, store, log, liveBytes: (room) => persistence.stateBytes(room) }) : null;
   const boards =
@@ -162,7 +164,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
           log,
           trashDays: options.trashDays,
           templates: options.templates,
-          closer: options.extensions?.filter(isRoomCloser)[0],
+          closer,
           // Sign-in mode's access record goes with the board (signIn is made below; this runs long after).
           onDeletedForever: async (room) => signIn?.people.access.remove(room),
         })
@@ -175,7 +177,7 @@ export function createScrawlServer(options: ScrawlServerOptions): ScrawlServer {
         tokens: tokenGate,
         isTemplate: async (room) => (await catalog?.get(room))?.template === true,
         hocuspocus: () => hocuspocus,
-        closer: options.extensions?.filter(isRoomCloser)[0],
+        closer,
         clientAddress: (req) => clientAddress(req, options.trustProxy ?? false),
         onFailure: countAuthFailure,
         log,

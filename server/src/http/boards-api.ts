@@ -210,6 +210,8 @@ async function putThumbnail(req: IncomingMessage, res: ServerResponse, boards: B
   const entry = await known(boards, room);
   if (entry.deletedAt) throw new HttpError(409, 'board is in the trash');
   const now = Date.now();
+  // Only recent uploads matter: forget the rest, so the map holds the boards of the last 10 s, not every board ever.
+  for (const [board, at] of lastThumbnailAt) if (now - at >= THUMBNAIL_INTERVAL_MS) lastThumbnailAt.delete(board);
   if (now - (lastThumbnailAt.get(room) ?? 0) < THUMBNAIL_INTERVAL_MS) throw new HttpError(429, 'this board got a thumbnail moments ago');
   lastThumbnailAt.set(room, now);
   await boards.catalog.putThumbnail(room, { type, bytes });
