@@ -5,7 +5,7 @@ import { TITLE_KEY } from '../workspace/board-title.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 import { boardDocumentToTldrFile, parseTldrFile, TldrFileError } from '../workspace/tldr-document.ts';
 import type { FileAssetStore } from './assets.ts';
-import { HttpError } from './http-util.ts';
+import { HttpError, mediaType, readBody } from './http-util.ts';
 
 /**
  * Boards as files (docs/protocol.md, "Board files"): `GET /api/rooms/:room/export?format=tldr` and
@@ -49,9 +49,9 @@ export async function exportTldr(req: IncomingMessage, res: ServerResponse, opti
  * Resolves the new board's entry (the caller answers 201 with its summary).
  */
 export async function importTldr(req: IncomingMessage, boards: BoardService) {
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (!IMPORT_TYPES.has(type)) throw new HttpError(415, `a board file is sent as ${[...IMPORT_TYPES].join(' or ')}`);
-  const bytes = await readBody(req, MAX_IMPORT_BYTES);
+  if (!IMPORT_TYPES.has(mediaType(req))) throw new HttpError(415, `a board file is sent as ${[...IMPORT_TYPES].join(' or ')}`);
+  const bytes = await readBody(req, MAX_IMPORT_BYTES, `a board file is at most ${MAX_IMPORT_BYTES / (1024 * 1024)} MB`);
+  if (bytes.byteLength === 0) throw new HttpError(400, 'empty body: send the .tldr file');
   let file;
   try {
     file = parseTldrFile(bytes, MAX_IMPORT_BYTES);
@@ -88,18 +88,4 @@ export function contentDisposition(fileName: string): string {
   const safe = fileName.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/g, '_');
   const ascii = safe.replace(/[^\u0020-\u007e]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safe).replace(/['()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
-}
-
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooBig = () => new HttpError(413, `a board file is at most ${maxBytes / (1024 * 1024)} MB`);
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) throw tooBig();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw tooBig();
-    chunks.push(chunk);
-  }
-  if (size === 0) throw new HttpError(400, 'empty body: send the .tldr file');
-  return Buffer.concat(chunks);
 }

@@ -6,7 +6,7 @@ import { CATALOG_VIEWS, type BoardEntry, type CatalogView, MAX_PAGE_SIZE, type S
 import { MAX_TITLE_CHARS, normalizeTitle } from '../workspace/board-title.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 import { importTldr } from './board-files.ts';
-import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
+import { HttpError, bearerToken, mediaType, readBody, readJson, sendJson } from './http-util.ts';
 import type { Need, People } from '../people/people.ts';
 import type { Person } from '../people/person.ts';
 
@@ -194,18 +194,10 @@ async function newBoard(req: IncomingMessage, res: ServerResponse, url: URL, ctx
 }
 
 async function putThumbnail(req: IncomingMessage, res: ServerResponse, boards: BoardService, room: string): Promise<void> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = mediaType(req);
   const signature = IMAGE_SIGNATURES[type];
   if (!signature) throw new HttpError(415, 'a thumbnail is image/png or image/webp');
-  if (Number(req.headers['content-length'] ?? 0) > MAX_THUMBNAIL_BYTES) throw new HttpError(413, `a thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > MAX_THUMBNAIL_BYTES) throw new HttpError(413, `a thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
+  const bytes = await readBody(req, MAX_THUMBNAIL_BYTES, `a thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
   if (!signature(bytes)) throw new HttpError(415, `the body is not ${type}`);
   const entry = await known(boards, room);
   if (entry.deletedAt) throw new HttpError(409, 'board is in the trash');
