@@ -172,9 +172,7 @@ export class BoardService implements Extension {
     const state = await withRoomDocument(this.options.hocuspocus(), room, (doc) => Y.encodeStateAsUpdate(doc));
     const copy = newRoomId();
     const title = options.title ?? `${source.title || 'Untitled board'} (copy)`;
-    await this.options.store.append(copy, state);
-    await this.options.store.append(copy, titleChange(state, title));
-    await this.options.indexer.indexStored(copy);
+    await this.storeNewBoard(copy, [state, titleChange(state, title)]);
     const entry = await this.catalog.update(copy, { template: options.template ?? false });
     const thumbnail = await this.catalog.getThumbnail(room);
     return (thumbnail && (await this.catalog.putThumbnail(copy, thumbnail))) || entry;
@@ -189,8 +187,7 @@ export class BoardService implements Extension {
     const room = newRoomId();
     const assets = this.options.assets;
     const records = assets ? await storeInlineAssets(file.records, room, boardAssetFiles(assets)) : file.records;
-    await this.options.store.append(room, tldrFileToBoardUpdate({ ...file, records }, fallbackTitle));
-    const entry = await this.options.indexer.indexStored(room);
+    const entry = await this.storeNewBoard(room, [tldrFileToBoardUpdate({ ...file, records }, fallbackTitle)]);
     if (!entry) throw new Error(`imported board ${room} has no catalog entry`);
     this.log.info({ room, records: records.length }, 'board imported from a .tldr file');
     return entry;
@@ -207,6 +204,15 @@ export class BoardService implements Extension {
   async sweepTrash(now = Date.now()): Promise<void> {
     const before = new Date(now - (this.options.trashDays ?? 30) * 24 * 3600 * 1000).toISOString();
     for (const room of await this.catalog.trashedBefore(before)) await this.deleteForever(room);
+  }
+
+  /**
+   * Stores a board that no one has open yet (a copy, an import, a template) as `updates` in order, then derives its
+   * catalog entry from what the store holds, as for any other board.
+   */
+  private async storeNewBoard(room: string, updates: Uint8Array[]): Promise<BoardEntry | null> {
+    for (const update of updates) await this.options.store.append(room, update);
+    return this.options.indexer.indexStored(room);
   }
 
   /** Closes every connection to the board with 4403 and `reason`, on every instance when scaled out. */
@@ -232,8 +238,7 @@ export class BoardService implements Extension {
     const missing = new Set((await source.ids()).filter((id) => !known.has(id)));
     if (missing.size === 0) return;
     for (const template of await source.load(missing)) {
-      await this.options.store.append(template.id, template.update);
-      await this.options.indexer.indexStored(template.id);
+      await this.storeNewBoard(template.id, [template.update]);
       if (template.thumbnail) await this.catalog.putThumbnail(template.id, template.thumbnail);
       // Last: a template is listed among the templates once it is whole.
       await this.catalog.update(template.id, { template: true });
