@@ -2,6 +2,7 @@
  * The room API of the Scrawl server, as the web app and the React component use it. Every call
  * sends the page's token as `Authorization: Bearer` when there is one.
  */
+import { apiRequest, type ApiRequestInit } from '../sync/apiRequest.ts'
 
 /** A saved version of a room (`GET /api/rooms/:room/versions`). */
 export interface VersionInfo {
@@ -66,24 +67,10 @@ export interface RoomApi {
 export function createRoomApi({ room, token = null, serverUrl = '', fetch: doFetch = (...args) => fetch(...args) }: RoomApiOptions): RoomApi {
   const base = `${trimSlash(serverUrl)}/api/rooms/${encodeURIComponent(room)}`
 
-  const call = async (path: string, init: { method?: string; json?: unknown; accept?: string } = {}): Promise<Response> => {
-    const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' }
-    if (token) headers.Authorization = `Bearer ${token}`
-    if (init.json !== undefined) headers['Content-Type'] = 'application/json'
-    let response: Response
-    try {
-      response = await doFetch(`${base}${path}`, {
-        method: init.method ?? 'GET',
-        headers,
-        body: init.json === undefined ? undefined : JSON.stringify(init.json),
-        cache: 'no-store',
-      })
-    } catch (error) {
-      throw new RoomApiError(0, `The server did not answer (${(error as Error).message ?? error})`)
-    }
-    if (!response.ok) throw new RoomApiError(response.status, await errorText(response))
-    return response
-  }
+  const call = (path: string, init: ApiRequestInit = {}): Promise<Response> =>
+    apiRequest(doFetch, `${base}${path}`, token, init, (status, reason) =>
+      new RoomApiError(status, status === 0 ? reason : `${status}${reason ? `: ${reason}` : ''}`),
+    )
   const json = async <T>(path: string, init?: Parameters<typeof call>[1]): Promise<T> => (await (await call(path, init)).json()) as T
   const id = (versionId: string) => encodeURIComponent(versionId)
 
@@ -133,15 +120,4 @@ export function absoluteShareUrl(link: ShareLink, serverUrl: string, pageOrigin:
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '')
-}
-
-async function errorText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '')
-  try {
-    const body = JSON.parse(text) as { error?: unknown }
-    if (typeof body.error === 'string') return `${response.status}: ${body.error}`
-  } catch {
-    // Not JSON: use the text itself.
-  }
-  return `${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`
 }

@@ -2,6 +2,7 @@
  * Client of the server's board catalog (`/api/boards`, docs/protocol.md "Boards: the catalog"). URL
  * building is kept in pure functions so the tests can pin what goes over the wire.
  */
+import { apiRequest, type ApiRequestInit } from '../sync/apiRequest.ts'
 
 /** One board as the catalog describes it. */
 export interface BoardSummary {
@@ -142,31 +143,8 @@ export interface BoardsApi {
 export function createBoardsApi({ token = null, serverUrl = '', fetch: doFetch = (...args) => fetch(...args) }: BoardsApiOptions = {}): BoardsApi {
   const origin = serverUrl.replace(/\/+$/, '')
 
-  const call = async (
-    path: string,
-    init: { method?: string; json?: unknown; body?: Blob; signal?: AbortSignal; headers?: Record<string, string> } = {},
-  ): Promise<Response> => {
-    const headers: Record<string, string> = { Accept: 'application/json' }
-    if (token) headers.Authorization = `Bearer ${token}`
-    if (init.json !== undefined) headers['Content-Type'] = 'application/json'
-    if (init.body) headers['Content-Type'] = init.body.type
-    Object.assign(headers, init.headers)
-    let response: Response
-    try {
-      response = await doFetch(`${origin}${path}`, {
-        method: init.method ?? 'GET',
-        headers,
-        body: init.body ?? (init.json === undefined ? undefined : JSON.stringify(init.json)),
-        cache: 'no-store',
-        signal: init.signal,
-      })
-    } catch (error) {
-      if ((error as Error).name === 'AbortError') throw error
-      throw new BoardsApiError(0, `The server did not answer (${(error as Error).message ?? error})`)
-    }
-    if (!response.ok) throw new BoardsApiError(response.status, await errorText(response))
-    return response
-  }
+  const call = (path: string, init: ApiRequestInit = {}): Promise<Response> =>
+    apiRequest(doFetch, `${origin}${path}`, token, init, (status, reason) => new BoardsApiError(status, reason || `HTTP ${status}`))
   const summary = async (path: string, init?: Parameters<typeof call>[1]) => normalizeSummary(await (await call(path, init)).json())
 
   return {
@@ -224,15 +202,4 @@ export function normalizeSummary(raw: unknown): BoardSummary {
     highlights: ranges('highlights'),
     titleHighlights: ranges('titleHighlights'),
   }
-}
-
-async function errorText(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '')
-  try {
-    const body = JSON.parse(text) as { error?: unknown }
-    if (typeof body.error === 'string') return body.error
-  } catch {
-    // Not JSON: use the text itself.
-  }
-  return text.slice(0, 200) || `HTTP ${response.status}`
 }
