@@ -24,7 +24,7 @@ function scrawlNodeFlags(): string[] {
   return start.split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
-export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level' | 'floor';
+export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level' | 'floor' | 'tldraw';
 export type Protocol = 'yws' | 'hp';
 
 /** One way of talking to one server: Scrawl is measured through both of its endpoints. */
@@ -188,6 +188,11 @@ export class ServerProcess {
         break;
       case 'floor':
         args = [join(benchSrc, 'anchors', 'floor-relay.ts')];
+        break;
+      case 'tldraw':
+        // tldraw sync (TLSocketRoom); extraEnv may carry STATIC_DIR, the built tldraw page to serve.
+        args = [join(benchSrc, 'anchors', 'tldraw-sync.ts')];
+        Object.assign(env, this.extraEnv);
         break;
     }
     const log = createWriteStream(this.logPath, { flags: 'a' });
