@@ -1,7 +1,8 @@
 /**
  * Sign-in mode's HTTP routes: `/auth/login?next=`, `/auth/callback`, `/auth/logout`, `GET /api/me`, and the sign-in
- * redirect of the pages that need a person (`/`, `/b/:room`, `/embed/:room`, `/new`). Every `/auth/*` request counts
- * against a per-address rate limit (429 beyond it).
+ * redirect of `/new` (which makes a board, so needs a person). The other pages (`/`, `/b/:room`, `/embed/:room`) are
+ * the web app, which asks `/api/me` and shows its own sign-in page ("Sign in with <provider>") to nobody signed in.
+ * Every `/auth/*` request counts against a per-address rate limit (429 beyond it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson } from '../http/http-util.ts';
@@ -24,8 +25,8 @@ export interface AuthRoutesOptions {
   log: Logger;
 }
 
-/** Pages that need someone signed in; anyone else is sent to sign in and brought back. */
-const PAGES = /^\/(?:$|b\/[^/]+$|embed\/[^/]+$|new$)/;
+/** Pages that act for a person before any page shows: anyone not signed in is sent to sign in and brought back. */
+const PAGES = /^\/new$/;
 
 /** See the module comment. */
 export class AuthRoutes {

@@ -17,7 +17,7 @@ import {
   withoutLink,
   withoutMember,
 } from './access-record.ts';
-import type { People } from './people.ts';
+import { NoBoardAccess, type People } from './people.ts';
 import { type Person, type Role, ROLES, normalizeEmail } from './person.ts';
 
 const PATH = /^\/api\/boards\/([^/]+)\/(members|links|owner)(?:\/([^/]+))?(\/accept)?$/;
@@ -90,9 +90,19 @@ export async function handlePeopleApi(req: IncomingMessage, res: ServerResponse,
     }
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
-    sendJson(res, error.status, { error: error.message });
+    // Only a signed-in person gets here with NoBoardAccess (nobody signed in is a 401): whom to ask for access.
+    const extra = error instanceof NoBoardAccess ? { owner: await ownerOf(people, error.room) } : {};
+    sendJson(res, error.status, { error: error.message, ...extra });
     return true;
   }
+}
+
+/** The owner of a board (email and name as they last signed in), or null for a board nobody owns yet. */
+async function ownerOf(people: People, room: string): Promise<{ email: string; name: string | null } | null> {
+  const record = await people.access.get(room);
+  if (!record) return null;
+  const profiles = await people.sessions.profiles([record.owner]);
+  return { email: record.owner, name: profiles[record.owner]?.name ?? null };
 }
 
 /** Who has access, as the people dialog shows it; link ids (secrets) only to owners. */

@@ -44,6 +44,19 @@ export type Need = Role | 'admin' | 'signed-in';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * A signed-in person has no role on the board: 403 `no access to this board`. The people routes answer it with the
+ * board's owner (name and email), so the web app's no-access page can say whom to ask.
+ */
+export class NoBoardAccess extends HttpError {
+  /** The board asked about. */
+  readonly room: string;
+  constructor(room: string) {
+    super(403, 'no access to this board');
+    this.room = room;
+  }
+}
+
 /** Sign-in mode's rules in one place; see the module comment. */
 export class People {
   readonly access: AccessStore;
@@ -144,7 +157,8 @@ export class People {
       return { person, role: 'owner' };
     }
     const role = await this.roleFor(room, person);
-    if (!allows(role, need)) throw new HttpError(403, role === null ? 'no access to this board' : `needs the ${need} role`);
+    if (role === null) throw new NoBoardAccess(room);
+    if (!allows(role, need)) throw new HttpError(403, `needs the ${need} role`);
     return { person, role };
   }
 
