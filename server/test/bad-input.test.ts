@@ -149,3 +149,76 @@ test('random bytes on both endpoints: each closes only its own connection, with 
     else ws.terminate();
   }
 });
+
+/** An update that sets `m.k = value` in a fresh document, as a client would send it. */
+const contentUpdate = (value: string) => {
+  const doc = new Y.Doc();
+  doc.getMap('m').set('k', value);
+  return Y.encodeStateAsUpdate(doc);
+};
+/** Frames a HocuspocusProvider sends for document `name`: Auth, then sync step 1 and an update carrying content. */
+const providerFrames = (name: string) => {
+  const update = contentUpdate('smuggled');
+  return [
+    bytes(...varString(name), 2, 0, ...varString('token')),
+    bytes(...varString(name), 0, 0, ...varUint(1), 0),
+    bytes(...varString(name), 0, 2, ...varUint(update.byteLength), update),
+  ];
+};
+
+/** True when no live document and no stored room is named `name`, `room` or anything containing U+0000. */
+async function nothingCreated(...names: string[]): Promise<boolean> {
+  const live = [...srv.server.hocuspocus.documents.keys()];
+  const stored: string[] = [];
+  for await (const stored_ of srv.server.store.listRooms()) stored.push(stored_);
+  for (const name of names) {
+    if (live.includes(name) || stored.includes(name) || (await srv.server.store.load(name)).length > 0) return false;
+  }
+  return ![...live, ...stored].some((name) => name.includes('\0'));
+}
+
+// Found by trying bad names (issue 18): Hocuspocus 4.7 reads `room\0session` as a session-aware address of `room`, so a
+// name with U+0000 was authorised read-write, answered with sync step 1 and 2, and its update stored, although room
+// ids match ^[A-Za-z0-9_-]{1,64}$ and every other invalid name closes with 4400.
+test('regression: a document name containing U+0000 on /sync closes with 4400 and nothing is stored', async () => {
+  const ws = await openRawSocket(`${srv.wsUrl}/sync`);
+  const received: Buffer[] = [];
+  ws.on('message', (data: Buffer) => received.push(data));
+  const closing = closed(ws);
+  for (const frame of providerFrames('x\u0000y')) ws.send(frame);
+  const result = await closing;
+  assert.equal(result.code, 4400, result.reason);
+  assert.deepEqual(received, [], 'the server answered nothing (no auth reply, no sync step)');
+  assert.ok(await nothingCreated('x', 'x\u0000y'), 'no document was loaded or stored');
+});
+
+test('a name with U+0000 closes with 4400 in every message that carries one, and beside a valid document', async () => {
+  const name = 'victim\u0000session';
+  const awarenessState = Buffer.from('{"user":"x"}');
+  const cases: [string, Uint8Array][] = [
+    ['auth', providerFrames(name)[0]],
+    ['sync step 1', providerFrames(name)[1]],
+    ['update', providerFrames(name)[2]],
+    ['awareness', bytes(...varString(name), 1, ...varUint(3 + awarenessState.byteLength), 1, 1, awarenessState.byteLength, awarenessState)],
+    ['stateless', bytes(...varString(name), 5, ...varString('hello'))],
+    ['close', bytes(...varString(name), 7)],
+    ['name of U+0000 alone', providerFrames('\u0000')[0]],
+    ['valid room id then U+0000', providerFrames('nul-room\u0000')[0]],
+  ];
+  for (const [what, frame] of cases) await test(what, () => expectClose('/sync', frame, 4400));
+
+  // Several documents on one socket: a valid one opened first does not make a later bad name acceptable.
+  const ws = await openRawSocket(`${srv.wsUrl}/sync`);
+  const authenticated = new Promise<void>((resolve) => ws.once('message', () => resolve()));
+  ws.send(providerFrames('multiplexed')[0]);
+  await authenticated;
+  const closing = closed(ws);
+  for (const frame of providerFrames('multiplexed\u0000second')) ws.send(frame);
+  assert.equal((await closing).code, 4400);
+  await waitFor(() => !srv.server.hocuspocus.documents.has('multiplexed'));
+  assert.ok(await nothingCreated('multiplexed\u0000second'));
+  const stored = await srv.server.store.load('multiplexed');
+  const doc = new Y.Doc();
+  for (const update of stored) Y.applyUpdate(doc, update);
+  assert.equal(doc.getMap('m').get('k'), undefined, 'the bad-named update did not reach the valid document');
+});

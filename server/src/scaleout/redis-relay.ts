@@ -44,6 +44,7 @@ import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
 import { closePersonConnections, closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { isValidRoomId } from '../rooms.ts';
 
 /** Options of {@link RedisRelay}. */
 export interface RedisRelayOptions {
@@ -495,6 +496,12 @@ export class RedisRelay implements Extension, RoomCloser {
     // Any message is a sign of life; a heartbeat is only that.
     this.silentBeats.set(sender, 0);
     if (kind === Kind.heartbeat) return;
+    // Every other kind names a room: the same rule as a client's frame (a room id, nothing else), so a message from
+    // something other than a Scrawl instance on the channel can never address a document by another name.
+    if (!isValidRoomId(room)) {
+      this.log.warn({ kind, bytes: data.byteLength }, 'relay message for an invalid room id ignored');
+      return;
+    }
     if (kind === Kind.closeRoom) return closeRoomConnections(this.documents.get(room), new TextDecoder().decode(payload));
     if (kind === Kind.closePerson) {
       const [email, reason] = new TextDecoder().decode(payload).split('\0');

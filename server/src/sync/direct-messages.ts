@@ -100,7 +100,7 @@ export class DirectMessages {
    */
   handle(client: unknown, documentKey: string, body: Uint8Array, acknowledge: boolean): boolean {
     const connections = (client as ClientConnectionInternals).documentConnections;
-    const connection = connections[documentKey] ?? connections[documentKey.split('\0', 1)[0]];
+    const connection = connections[documentKey];
     if (!connection || connection.readOnly || (connection as unknown as ConnectionInternals).messageQueue.length > 0) {
       return false;
     }

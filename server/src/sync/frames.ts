@@ -115,7 +115,16 @@ function validateAwarenessUpdate(update: Uint8Array): void {
   if (decoding.hasContent(decoder)) throw malformed('trailing bytes in an awareness update');
 }
 
-/** Reads the document name in front of a `/sync` frame and checks it is a valid room id (4400 otherwise). */
+/**
+ * Reads the document name in front of a `/sync` frame and checks that the whole name is a valid room id (4400
+ * otherwise). Every frame of a client is read through here, whatever its type (auth, sync, awareness, stateless, close)
+ * and however many documents share the socket, so nothing behind it ever sees another name.
+ *
+ * Hocuspocus 4.7 reads a name `room\0session` as a session-aware provider's address of `room` (HocuspocusProvider's
+ * `sessionAwareness` option): such a name was authorised, answered and stored as `room`, while INTERFACE.md allows
+ * exactly the room-id pattern. Scrawl's clients do not use that option, so the whole name must match: one rule for
+ * every place a name is read (the HTTP paths, the token's claim and the Redis relay check the same pattern).
+ */
 export function readDocumentName(decoder: decoding.Decoder): string {
   let name: string;
   try {
@@ -123,9 +132,7 @@ export function readDocumentName(decoder: decoding.Decoder): string {
   } catch {
     throw malformed('undecodable document name');
   }
-  // Providers may address `room\0session`; the room part is what must be valid.
-  const room = name.split('\0', 1)[0];
-  if (!isValidRoomId(room)) throw new ProtocolError(CloseCode.badRequest, 'bad room id');
+  if (!isValidRoomId(name)) throw new ProtocolError(CloseCode.badRequest, 'bad room id');
   return name;
 }
 
