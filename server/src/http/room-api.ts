@@ -9,6 +9,7 @@ import { roomIdFromPath } from '../rooms.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
 import { DEFAULT_MAX_ASSET_BYTES, type FileAssetStore, serveAsset, uploadAsset } from './assets.ts';
 import { exportTldr } from './board-files.ts';
+import { serveComments } from './comments-api.ts';
 import { HttpError, bearerToken, readJson, sendJson } from './http-util.ts';
 import type { BoardService } from '../workspace/board-service.ts';
 import type { People } from '../people/people.ts';
@@ -61,6 +62,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: /^\/?$/, access: 'admin', handle: inspect },
   { method: 'GET', path: /^\/state$/, access: 'read', handle: getState },
   { method: 'GET', path: /^\/export$/, access: 'read', handle: exportBoard },
+  { method: 'GET', path: /^\/comments$/, access: 'read', handle: ({ res, ctx, room }) => serveComments(res, ctx.hocuspocus, room) },
   { method: 'POST', path: /^\/assets$/, access: 'write', handle: postAsset },
   { method: 'GET', path: /^\/assets\/([^/]+)$/, access: 'open', handle: getAsset },
   { method: 'GET', path: /^\/versions$/, access: 'read', handle: listVersions },
@@ -74,7 +76,7 @@ const ROUTES: Route[] = [
 const ROOM_PATH = /^\/api\/rooms\/([^/]+)(\/.*)?$/;
 
 /**
- * Serves `/api/rooms/:room/...`: state, export, assets, versions and share links. With auth on, every route but asset files
+ * Serves `/api/rooms/:room/...`: state, export, comments, assets, versions and share links. With auth on, every route but asset files
  * needs a Bearer token for the room (401 without, 403 for another room), and changing routes a read-write one.
  * Returns false when the path is not under `/api/rooms/`.
  */
