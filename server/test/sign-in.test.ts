@@ -359,6 +359,23 @@ test('tokens still work beside sign-in when AUTH_SECRET is set', async () => {
   assert.notEqual(embed.status, 303, 'a page with a token is not sent to sign in');
 });
 
+test('a plain-http issuer on loopback works without OIDC_ALLOW_HTTP_ISSUER (as config.ts accepts it)', async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const local = await startProvider([url]);
+  const server = await startServer({ signIn: signInOptions(local.issuer, url, { allowHttpIssuer: false, discoveryRetryMs: 50 }) }, port);
+  try {
+    await waitFor(async () => (await fetch(`${url}/auth/login`, { redirect: 'manual' })).status === 303, 5_000);
+    const browser = new Browser();
+    const { response } = await browser.signIn(`${url}/auth/login`, 'alice');
+    assert.equal(response.status, 303);
+    assert.ok(browser.cookie(url, 'scrawl_session'), 'signed in');
+  } finally {
+    await server.stop();
+    await local.stop();
+  }
+});
+
 test('/auth/* is rate limited per address', async () => {
   const statuses: number[] = [];
   for (let i = 0; i < 30; i++) statuses.push((await fetch(`${short.httpUrl}/auth/login`, { redirect: 'manual' })).status);

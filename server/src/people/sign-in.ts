@@ -45,6 +45,12 @@ export interface SignInDependencies {
 const DEFAULT_SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 const SWEEP_MS = 3600 * 1000;
 
+/** True for an `http:` URL on this machine (127.0.0.1, ::1, localhost): a provider for tests or a local set-up. */
+export function isLoopbackHttp(url: string): boolean {
+  const parsed = URL.parse(url);
+  return parsed?.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(parsed.hostname);
+}
+
 /** See the module comment. */
 export class SignIn {
   readonly people: People;
@@ -77,7 +83,8 @@ export class SignIn {
       scopes: options.scopes,
       redirectUri: `${publicUrl}/auth/callback`,
       postLogoutRedirectUri: `${publicUrl}/`,
-      allowHttp: options.allowHttpIssuer,
+      // config.ts lets a plain-http issuer through only on loopback or with OIDC_ALLOW_HTTP_ISSUER; openid-client must agree.
+      allowHttp: options.allowHttpIssuer || isLoopbackHttp(options.issuerUrl),
       retryMs: options.discoveryRetryMs,
       log: deps.log,
     });
