@@ -4,6 +4,7 @@ import 'tldraw/tldraw.css'
 import './board.css'
 import type { ViewOnlyReason } from './access.ts'
 import { BoardMenu } from './BoardMenu.tsx'
+import { CommentsLayer } from '../comments/CommentsLayer.tsx'
 import { lazyShapeUtils } from './lazyShapeUtils.tsx'
 import { loadConfig, type AppConfig } from './config.ts'
 import { mountEmbedBridge } from './embedMount.ts'
@@ -154,6 +155,7 @@ export function BoardPage(props: BoardPageProps) {
           >
             {ownsPage && <PendingImport board={board} />}
             <PresentationBar />
+            {!embed && <CommentsLayer doc={board.connection.doc} room={room} serverUrl={serverUrl} deepLinks={ownsPage} />}
           </Tldraw>
         </PresentationContext.Provider>
       </BoardChromeContext.Provider>

@@ -1,0 +1,149 @@
+import type { Page } from '@playwright/test';
+import { waitUntilConnected } from '../src/board.ts';
+import { expect, test } from '../src/fixtures.ts';
+
+/**
+ * Issue 17 item 3, comments, in real Chromium contexts on the real server: Alice pins a comment on a shape with the
+ * Comment button, Bob sees the pin (unread), opens it and replies, Alice sees the reply and resolves the thread; the
+ * pin follows its shape; after a server restart the thread is still there (API and a fresh browser), it is listed in
+ * the comments panel (with "Show resolved") and jumping to it opens it, and its copied link opens the board with the
+ * thread open and its pin in view.
+ */
+
+const BOX = { id: 'shape:commented-box', x: 300, y: 200, w: 240, h: 140 };
+
+/** The board's comment threads as the page's document holds them. */
+const threadsOf = (page: Page): Promise<any[]> => page.evaluate(() => Object.values(window.__scrawl.doc.getMap('comments').toJSON()));
+
+/** The centre of an element's box, in the page's pixels. */
+async function centreOf(page: Page, selector: string): Promise<{ x: number; y: number }> {
+  const box = await page.locator(selector).boundingBox();
+  if (!box) throw new Error(`${selector} is not on screen`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+test('A pins a comment on a shape, B replies, A resolves; it survives a restart, is in the panel, and its link opens it', async ({ boards, room, server }) => {
+  const a = await (await boards.newContext()).open(room, 'Alice');
+  const b = await (await boards.newContext()).open(room, 'Bob');
+  await a.evaluate((box) => {
+    const editor = window.__scrawl.editor;
+    editor.createShapes([{ id: box.id, type: 'geo', x: box.x, y: box.y, props: { w: box.w, h: box.h } }]);
+    editor.selectNone();
+  }, BOX);
+  await expect.poll(() => b.evaluate((id) => !!window.__scrawl.editor.getShape(id), BOX.id)).toBe(true);
+
+  // --- Alice: Comment, click on the shape, write, Enter.
+  await a.getByTestId('comment-tool').click();
+  await expect(a.getByTestId('comment-placing')).toBeVisible();
+  const onShape = await a.evaluate(({ x, y }) => window.__scrawl.editor.pageToScreen({ x: x + 60, y: y + 35 }), BOX);
+  await a.mouse.click(onShape.x, onShape.y);
+  const popoverA = a.getByTestId('comment-popover');
+  await expect(popoverA).toBeVisible();
+  await a.getByTestId('comment-input').fill('Is this the final colour?');
+  await a.getByTestId('comment-input').press('Enter');
+  await expect(popoverA).toHaveAttribute('data-thread-id', /^[a-z0-9]{12}$/);
+  const threadId = (await popoverA.getAttribute('data-thread-id'))!;
+  const [stored] = await threadsOf(a);
+  expect(stored).toMatchObject({
+    id: threadId,
+    anchor: { type: 'shape', shapeId: BOX.id, x: expect.closeTo(0.25, 2), y: expect.closeTo(0.25, 2) },
+    createdBy: { name: 'Alice' },
+    resolved: null,
+    messages: [{ authorName: 'Alice', text: 'Is this the final colour?', deleted: false }],
+  });
+
+  // --- Bob: the pin is there, unread; opening it reads it; he replies.
+  const pinB = b.locator(`[data-testid="comment-pin"][data-thread-id="${threadId}"]`);
+  await expect(pinB).toBeVisible();
+  await expect(pinB).toHaveAttribute('data-unread', 'true');
+  await expect(b.getByTestId('comments-unread')).toHaveText('1');
+  await pinB.click();
+  const popoverB = b.getByTestId('comment-popover');
+  await expect(popoverB.getByTestId('comment-text')).toHaveText(['Is this the final colour?']);
+  await expect(b.getByTestId('comments-unread')).toHaveCount(0);
+  await expect(pinB).not.toHaveAttribute('data-unread', 'true');
+  await b.getByTestId('comment-input').fill('Not yet: make it blue');
+  await b.getByTestId('comment-send').click();
+
+  // Alice, whose thread is still open, sees the reply at once; her own message is not "unread" to her.
+  await expect(popoverA.getByTestId('comment-text')).toHaveText(['Is this the final colour?', 'Not yet: make it blue']);
+  await expect(popoverA.getByTestId('comment-message').nth(1)).toHaveAttribute('data-author', 'Bob');
+  // Only her own message offers edit and delete.
+  await expect(popoverA.getByTestId('comment-message').nth(0).getByTestId('comment-edit')).toBeVisible();
+  await expect(popoverA.getByTestId('comment-message').nth(1).getByTestId('comment-edit')).toHaveCount(0);
+
+  // The pin rides on its shape: Alice moves the box 200 px right, Bob's pin moves with it.
+  const before = await centreOf(b, `[data-testid="comment-pin"][data-thread-id="${threadId}"]`);
+  await a.evaluate((box) => void window.__scrawl.editor.updateShape({ id: box.id, type: 'geo', x: box.x + 200 }), BOX);
+  await expect.poll(async () => Math.round((await centreOf(b, `[data-testid="comment-pin"][data-thread-id="${threadId}"]`)).x - before.x)).toBe(200);
+
+  // --- Alice resolves.
+  await a.getByTestId('comment-resolve').click();
+  await expect(popoverA).toHaveAttribute('data-resolved', 'true');
+  await expect(popoverB).toHaveAttribute('data-resolved', 'true');
+  await expect(popoverB).toContainText('Resolved by Alice');
+  const link = (await popoverA.getByTestId('comment-copy-link').getAttribute('data-link'))!;
+  expect(link).toBe(`${server.url}/b/${room}?comment=${threadId}`);
+  await expect.poll(() => a.evaluate(() => window.__scrawl.status().unsyncedChanges)).toBe(0);
+
+  // --- Restart the server: the thread is in the store.
+  await server.restart();
+  const response = await fetch(`${server.url}/api/rooms/${room}/comments`);
+  expect(response.status).toBe(200);
+  const { threads } = (await response.json()) as { threads: any[] };
+  expect(threads).toHaveLength(1);
+  expect(threads[0]).toMatchObject({
+    id: threadId,
+    resolved: { by: { name: 'Alice' } },
+    messages: [
+      { authorName: 'Alice', text: 'Is this the final colour?' },
+      { authorName: 'Bob', text: 'Not yet: make it blue' },
+    ],
+  });
+
+  // --- A fresh browser: resolved threads are off the board and out of the panel until "Show resolved".
+  const c = await (await boards.newContext()).open(room, 'Carol');
+  await c.evaluate(() => window.__scrawl.editor.setCamera({ x: -4000, y: -4000, z: 1 }));
+  await expect(c.getByTestId('comment-pin')).toHaveCount(0);
+  await c.getByTestId('comments-panel-toggle').click();
+  const panel = c.getByTestId('comments-panel');
+  await expect(panel).toContainText('No open comments.');
+  await panel.getByTestId('comments-show-resolved').check();
+  const item = panel.locator(`[data-testid="comments-panel-item"][data-thread-id="${threadId}"]`);
+  await expect(item).toContainText('Is this the final colour?');
+  await expect(item).toContainText('1 reply');
+  await c.screenshot({ path: '/tmp/comments-panel.png' });
+  await item.click();
+  const popoverC = c.getByTestId('comment-popover');
+  await expect(popoverC).toHaveAttribute('data-thread-id', threadId);
+  await expect(popoverC.getByTestId('comment-text')).toHaveText(['Is this the final colour?', 'Not yet: make it blue']);
+  await expectPinInView(c, threadId);
+
+  // --- The copied link, in another fresh browser: the board opens with the thread open and its pin in view.
+  const d = await (await boards.newContext()).context.newPage();
+  await d.goto(link);
+  await waitUntilConnected(d);
+  const popoverD = d.getByTestId('comment-popover');
+  await expect(popoverD).toHaveAttribute('data-thread-id', threadId);
+  await expect(popoverD).toContainText('Resolved by Alice');
+  await expectPinInView(d, threadId);
+  await d.screenshot({ path: '/tmp/comments-d.png' });
+
+  // Bob's tab reconnected after the restart and still works: he reopens the thread, Carol sees it open again.
+  await waitUntilConnected(b, 30_000);
+  await b.getByTestId('comment-reopen').click();
+  await expect(popoverC).not.toHaveAttribute('data-resolved', 'true');
+});
+
+/** The thread's pin is on screen, within the middle half of the viewport (the camera moved to it). */
+async function expectPinInView(page: Page, threadId: string): Promise<void> {
+  const pin = page.locator(`[data-testid="comment-pin"][data-thread-id="${threadId}"]`);
+  await expect(pin).toBeVisible();
+  await expect
+    .poll(async () => {
+      const { x, y } = await centreOf(page, `[data-testid="comment-pin"][data-thread-id="${threadId}"]`);
+      const { width, height } = page.viewportSize()!;
+      return x > width / 4 && x < (width * 3) / 4 && y > height / 4 && y < (height * 3) / 4;
+    })
+    .toBe(true);
+}
