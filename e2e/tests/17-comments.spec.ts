@@ -112,7 +112,6 @@ test('A pins a comment on a shape, B replies, A resolves; it survives a restart,
   const item = panel.locator(`[data-testid="comments-panel-item"][data-thread-id="${threadId}"]`);
   await expect(item).toContainText('Is this the final colour?');
   await expect(item).toContainText('1 reply');
-  await c.screenshot({ path: '/tmp/comments-panel.png' });
   await item.click();
   const popoverC = c.getByTestId('comment-popover');
   await expect(popoverC).toHaveAttribute('data-thread-id', threadId);
@@ -127,7 +126,6 @@ test('A pins a comment on a shape, B replies, A resolves; it survives a restart,
   await expect(popoverD).toHaveAttribute('data-thread-id', threadId);
   await expect(popoverD).toContainText('Resolved by Alice');
   await expectPinInView(d, threadId);
-  await d.screenshot({ path: '/tmp/comments-d.png' });
 
   // Bob's tab reconnected after the restart and still works: he reopens the thread, Carol sees it open again.
   await waitUntilConnected(b, 30_000);
