@@ -5,6 +5,7 @@ import { BoardPage } from './BoardPage.tsx'
 import { BoardsPage } from '../boards/BoardsPage.tsx'
 import { parseParentOrigins } from './embedBridge.ts'
 import { boardPath, newRoomId, parseRoute } from './route.ts'
+import { PeopleGate } from '../people/PeopleGate.tsx'
 
 /**
  * Picks the page from the URL: `/` the boards page, `/b/:room` a board, `/embed/:room` an embedded
@@ -31,21 +32,32 @@ export function App() {
     return { route, token, search }
   }, [])
 
+  // Sign-in mode's front door (sign-in page, links, no-access page); it stands aside in open and token modes.
   switch (route.kind) {
     case 'boards':
-      return <BoardsPage token={token} />
+      return (
+        <PeopleGate room={null} hasToken={token !== null}>
+          <BoardsPage token={token} />
+        </PeopleGate>
+      )
     case 'board':
-      return <BoardPage room={route.room} token={token} embed={null} viewOnly={viewOnlyReason({ token, search })} assetUrls={tldrawAssetUrls} />
+      return (
+        <PeopleGate room={route.room} hasToken={token !== null}>
+          <BoardPage room={route.room} token={token} embed={null} viewOnly={viewOnlyReason({ token, search })} assetUrls={tldrawAssetUrls} />
+        </PeopleGate>
+      )
     case 'embed':
       return (
-        <BoardPage
-          room={route.room}
-          token={token}
-          embed={route.options}
-          viewOnly={viewOnlyReason({ token, search, embedReadonly: route.options.readonly })}
-          assetUrls={tldrawAssetUrls}
-          parentOrigins={parseParentOrigins(search)}
-        />
+        <PeopleGate room={route.room} hasToken={token !== null}>
+          <BoardPage
+            room={route.room}
+            token={token}
+            embed={route.options}
+            viewOnly={viewOnlyReason({ token, search, embedReadonly: route.options.readonly })}
+            assetUrls={tldrawAssetUrls}
+            parentOrigins={parseParentOrigins(search)}
+          />
+        </PeopleGate>
       )
     case 'invalid':
       return (

@@ -17,6 +17,7 @@ import { SharePopover } from './SharePopover.tsx'
 import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
 import { createTextCollaboration } from './textCollaboration.ts'
 import { useRoomBoard } from './useRoomBoard.ts'
+import { useAccessWatch } from '../people/useAccessWatch.ts'
 import { VersionPanel } from './VersionPanel.tsx'
 import { tabTitleFor } from '../board/boardTitle.ts'
 import { BoardChromeContext, type BoardChrome } from '../boards/BoardsMenuGroup.tsx'
@@ -58,6 +59,8 @@ export function BoardPage(props: BoardPageProps) {
   const [config, setConfig] = useState<AppConfig | null>(null)
   useEffect(() => void loadConfig(serverUrl).then(setConfig), [serverUrl])
   const board = useRoomBoard(room, token, serverUrl)
+  // Sign-in mode: access taken away while the board is open (no-access page, reconnect with a lowered role).
+  useAccessWatch(board)
   const bindingState = useValue('binding state', () => board?.binding.state.get(), [board])
   const readonlyGranted = useValue('granted readonly', () => board?.connection.status.get().readonly ?? false, [board])
   // A boolean, not the status: the status changes with every unsynced edit, and this page need not re-render for those.

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react'
 import { TldrawUiButton } from 'tldraw'
 import { absoluteShareUrl, shareLink, type RoomApi } from './roomApi.ts'
+import { PeopleDialog } from '../people/PeopleDialog.tsx'
+import { usePeople } from '../people/PeopleContext.ts'
 
 /** Props of {@link SharePopover}. */
 export interface SharePopoverProps {
@@ -17,11 +19,20 @@ export interface SharePopoverProps {
 type LinkState = { kind: 'loading' } | { kind: 'ok'; url: string } | { kind: 'error'; message: string } | { kind: 'unavailable'; message: string }
 
 /**
- * The share menu: an edit link and a view-only link, both minted by the server (for the holder of
- * an edit token). Without auth on the server, the view-only link only makes the UI read-only, and
- * the menu says so.
+ * The share menu. In sign-in mode it is the people dialog (members, roles, revocable links); in
+ * open and token modes it offers an edit link and a view-only link, see {@link LinkSharePopover}.
  */
-export function SharePopover({ api, authRequired, viewOnly, serverUrl, onClose }: SharePopoverProps) {
+export function SharePopover(props: SharePopoverProps) {
+  const people = usePeople()
+  if (people?.room) return <PeopleDialog room={people.room} onClose={props.onClose} />
+  return <LinkSharePopover {...props} />
+}
+
+/**
+ * An edit link and a view-only link, both minted by the server (for the holder of an edit token).
+ * Without auth on the server, the view-only link only makes the UI read-only, and the menu says so.
+ */
+function LinkSharePopover({ api, authRequired, viewOnly, serverUrl, onClose }: SharePopoverProps) {
   const [links, setLinks] = useState<Record<'rw' | 'ro', LinkState>>({ rw: { kind: 'loading' }, ro: { kind: 'loading' } })
   const [copied, setCopied] = useState<'rw' | 'ro' | null>(null)
 

@@ -3,6 +3,7 @@ import { TldrawUiButton, useTldrawUiComponents, useValue } from 'tldraw'
 import type { ConnectionStatus } from '../sync/connection.ts'
 import type { ViewOnlyReason } from './access.ts'
 import type { RoomBoard } from './useRoomBoard.ts'
+import { PersonMenu } from '../people/PersonMenu.tsx'
 
 const LABELS: Record<ConnectionStatus['state'], string> = {
   connecting: 'Connecting…',
@@ -51,6 +52,7 @@ export function StatusPanel({ board, viewOnly, setOpenPanel, share }: StatusPane
           Share
         </TldrawUiButton>
       )}
+      <PersonMenu />
     </div>
   )
 }

@@ -10,6 +10,7 @@ import { BoardsApiError, createBoardsApi, newBoardHref, type BoardSummary, type 
 import { createRecentBoardsStore, type RecentBoard } from './recentBoards.ts'
 import { TemplateList, TemplatePicker, useTemplates } from './TemplatePicker.tsx'
 import { useBoardList } from './useBoardList.ts'
+import { PersonMenu } from '../people/PersonMenu.tsx'
 
 /** Props of {@link BoardsPage}. */
 export interface BoardsPageProps {
@@ -218,6 +219,7 @@ export function BoardsPage({ token, serverUrl = '' }: BoardsPageProps) {
         <a className="scrawl-button scrawl-button--primary" href={newBoardHref({ token: newToken })} data-testid="new-board">
           New board
         </a>
+        <PersonMenu />
       </header>
 
       <nav className="scrawl-boards__views" aria-label="Which boards">
