@@ -133,6 +133,60 @@ test('A pins a comment on a shape, B replies, A resolves; it survives a restart,
   await expect(popoverC).not.toHaveAttribute('data-resolved', 'true');
 });
 
+test('edit and delete your own messages; a deleted shape leaves its comments where it was, and undo puts them back on it', async ({ boards, room }) => {
+  const a = await (await boards.newContext()).open(room, 'Alice');
+  const b = await (await boards.newContext()).open(room, 'Bob');
+  await a.evaluate((box) => {
+    // Filled, so that a click inside selects it.
+    window.__scrawl.editor.createShapes([{ id: box.id, type: 'geo', x: box.x, y: box.y, props: { w: box.w, h: box.h, fill: 'solid' } }]);
+    window.__scrawl.editor.selectNone();
+  }, BOX);
+  await a.getByTestId('comment-tool').click();
+  const onShape = await a.evaluate(({ x, y }) => window.__scrawl.editor.pageToScreen({ x: x + 30, y: y + 30 }), BOX);
+  await a.mouse.click(onShape.x, onShape.y);
+  await a.getByTestId('comment-input').fill('Typo in the title');
+  await a.getByTestId('comment-send').click();
+  const popoverA = a.getByTestId('comment-popover');
+  await expect(popoverA).toHaveAttribute('data-thread-id', /^[a-z0-9]{12}$/);
+  const threadId = (await popoverA.getAttribute('data-thread-id'))!;
+  const pinOnB = `[data-testid="comment-pin"][data-thread-id="${threadId}"]`;
+  await expect(b.locator(pinOnB)).toBeVisible();
+
+  // Edit her message; reply and delete the reply. Bob sees the edit and the deleted reply's place.
+  await popoverA.getByTestId('comment-edit').click();
+  await popoverA.getByTestId('comment-edit-input').fill('Typo in the title: "Scrwal"');
+  await popoverA.getByTestId('comment-edit-input').press('Enter');
+  await a.getByTestId('comment-input').fill('never mind');
+  await a.getByTestId('comment-input').press('Enter');
+  await expect(popoverA.getByTestId('comment-message')).toHaveCount(2);
+  await popoverA.getByTestId('comment-message').nth(1).getByTestId('comment-delete').click();
+  await b.locator(pinOnB).click();
+  const popoverB = b.getByTestId('comment-popover');
+  await expect(popoverB.getByTestId('comment-text')).toHaveText(['Typo in the title: "Scrwal"']);
+  await expect(popoverB).toContainText('(edited)');
+  await expect(popoverB).toContainText('Message deleted');
+  await expect(popoverB.getByTestId('comment-edit'), "Bob may not edit Alice's message").toHaveCount(0);
+  await popoverB.getByTestId('comment-close').click();
+
+  // Alice deletes the box with the keyboard: Bob's pin stays where it was.
+  await popoverA.getByTestId('comment-close').click();
+  const before = await centreOf(b, pinOnB);
+  const boxCentre = await a.evaluate(({ x, y, w, h }) => window.__scrawl.editor.pageToScreen({ x: x + w / 2, y: y + h - 20 }), BOX);
+  await a.mouse.click(boxCentre.x, boxCentre.y);
+  await expect.poll(() => a.evaluate(() => window.__scrawl.editor.getSelectedShapeIds())).toEqual([BOX.id]);
+  await a.keyboard.press('Delete');
+  await expect.poll(() => b.evaluate((id) => !!window.__scrawl.editor.getShape(id), BOX.id)).toBe(false);
+  await expect.poll(async () => (await threadsOf(b))[0].anchor).toMatchObject({ type: 'point', detachedFrom: { shapeId: BOX.id } });
+  const after = await centreOf(b, pinOnB);
+  expect(Math.abs(after.x - before.x) + Math.abs(after.y - before.y), 'the pin did not move').toBeLessThan(2);
+
+  // Undo brings the box back and the pin rides on it again.
+  await a.keyboard.press('ControlOrMeta+z');
+  await expect.poll(() => b.evaluate((id) => !!window.__scrawl.editor.getShape(id), BOX.id)).toBe(true);
+  await a.evaluate((box) => void window.__scrawl.editor.updateShape({ id: box.id, type: 'geo', x: box.x + 150 }), BOX);
+  await expect.poll(async () => Math.round((await centreOf(b, pinOnB)).x - before.x)).toBe(150);
+});
+
 /** The thread's pin is on screen, within the middle half of the viewport (the camera moved to it). */
 async function expectPinInView(page: Page, threadId: string): Promise<void> {
   const pin = page.locator(`[data-testid="comment-pin"][data-thread-id="${threadId}"]`);

@@ -16,6 +16,7 @@ import {
 } from '../src/board/comments.ts'
 import { anchorAt, pinPagePoint, type ShapeFrame } from '../src/board/commentsAnchor.ts'
 import { createUnreadTracker, seenStorageKey } from '../src/board/commentsUnread.ts'
+import { commentIdFromUrl, commentLink } from '../src/comments/deepLink.ts'
 import { connect } from './helpers.ts'
 
 const ann = { id: 'ann@example.com', name: 'Ann' }
@@ -192,4 +193,14 @@ test('unread: others\' new and edited messages, per browser, never your own', ()
   assert.equal(tracker.count(readThread(doc, id)!), 2)
   tracker.markSeen(readThread(doc, id)!)
   assert.equal(tracker.count(readThread(doc, id)!), 0)
+})
+
+test('deep links: ?comment=ID is read back, junk is ignored, and a copied link never carries a token', () => {
+  assert.equal(commentIdFromUrl('https://board.example.com/b/room1?comment=k2m9x0c4qz7a'), 'k2m9x0c4qz7a')
+  assert.equal(commentIdFromUrl('https://board.example.com/b/room1?token=abc&comment=k2m9x0c4qz7a'), 'k2m9x0c4qz7a')
+  assert.equal(commentIdFromUrl('https://board.example.com/b/room1'), null)
+  assert.equal(commentIdFromUrl('https://board.example.com/b/room1?comment=%3Cscript%3E'), null)
+  assert.equal(commentLink('https://board.example.com/', 'room1', 'k2m9x0c4qz7a'), 'https://board.example.com/b/room1?comment=k2m9x0c4qz7a')
+  const id = createThread(new Y.Doc(), { pageId: 'page:page', anchor: point, author: ann, text: 'x' })
+  assert.equal(commentIdFromUrl(commentLink('http://127.0.0.1:1234', 'room1', id)), id, 'a new thread id survives the round trip')
 })

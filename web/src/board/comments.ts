@@ -163,17 +163,6 @@ export function reopenThread(doc: Y.Doc, threadId: string, options: CommentChang
   return setResolution(doc, threadId, options, null)
 }
 
-/** Moves a thread to another anchor (and page). False when there is no such thread. */
-export function moveThread(doc: Y.Doc, threadId: string, anchor: CommentAnchor, options: { pageId?: string; origin?: unknown } = {}): boolean {
-  const thread = threadMap(doc, threadId)
-  if (!thread) return false
-  doc.transact(() => {
-    thread.set('anchor', anchor)
-    if (options.pageId) thread.set('pageId', options.pageId)
-  }, options.origin)
-  return true
-}
-
 /**
  * After shapes were deleted here: every thread pinned to one of them becomes a point thread where its pin
  * last was (`lastPinPoint`, computed before the deletion), remembering the shape so that an undo puts it back
