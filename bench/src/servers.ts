@@ -25,11 +25,12 @@ function scrawlNodeFlags(): string[] {
 }
 
 export type ServerKind = 'scrawl' | 'yws' | 'hp' | 'hp-level' | 'floor' | 'tldraw';
-export type Protocol = 'yws' | 'hp';
+/** 'tldraw': tldraw sync's own JSON protocol, spoken only by its own client (TLSyncClient), never by RawClient. */
+export type Protocol = 'yws' | 'hp' | 'tldraw';
 
 /** One way of talking to one server: Scrawl is measured through both of its endpoints. */
 export interface Target {
-  name: 'scrawl-sync' | 'scrawl-yjs' | 'yws' | 'hp' | 'hp-level' | 'floor';
+  name: 'scrawl-sync' | 'scrawl-yjs' | 'yws' | 'hp' | 'hp-level' | 'floor' | 'tldraw';
   label: string;
   kind: ServerKind;
   protocol: Protocol;
@@ -62,6 +63,11 @@ export const TARGETS: Record<TargetName, Target> = {
   floor: {
     name: 'floor', label: 'ws floor', kind: 'floor', protocol: 'yws',
     url: (port, room) => `ws://127.0.0.1:${port}/${room}`,
+  },
+  // tldraw sync (anchors/tldraw-sync.ts): tables pair it with Scrawl /sync. Its clients add `?sessionId=...`.
+  tldraw: {
+    name: 'tldraw', label: 'tldraw sync', kind: 'tldraw', protocol: 'tldraw',
+    url: (port, room) => `ws://127.0.0.1:${port}/connect/${encodeURIComponent(room)}`,
   },
 };
 
