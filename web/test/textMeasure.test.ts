@@ -65,3 +65,30 @@ test('outside the opening window, or outside a derivation, measuring is tldraw\'
   }
   assert.deepEqual(batches, [])
 })
+
+test('a size measured before a web font loaded is not handed out once the font is in: the label is measured again', async () => {
+  let fonts = 'fallback'
+  installBatchedTextMeasurement(undefined, () => fonts)
+  try {
+    const { manager, batches } = fakeManager()
+    const geometry = computed('geometry', () => manager.measureHtml('<p>Hello from Alice today</p>', opts).w)
+    const before = { ...textMeasureStats }
+    deferTextMeasurement()
+    try {
+      geometry.get()
+      await Promise.resolve() // measured in a batch, under the fallback font
+      assert.deepEqual(batches, [1])
+      // The font arrives before the geometry reads its size (tldraw holds its canvas back until then).
+      fonts = 'tldraw_draw'
+      geometry.get()
+      assert.equal(textMeasureStats.staleFonts - before.staleFonts, 1, 'the fallback size was dropped')
+      await Promise.resolve()
+      assert.deepEqual(batches, [1, 1], 'measured again, under the loaded font')
+      assert.equal(geometry.get(), '<p>Hello from Alice today</p>'.length * 10)
+    } finally {
+      endTextMeasurementDeferral()
+    }
+  } finally {
+    installBatchedTextMeasurement()
+  }
+})

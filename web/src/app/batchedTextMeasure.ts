@@ -16,6 +16,14 @@ import { TextManager, type BatchMeasurementRequest, type TLMeasuredTextSize, typ
  * bumped: each of those geometries recomputes and finds its real size waiting. Nothing is painted,
  * and no input is handled, between the estimate and the correction. Outside that window, and for
  * calls outside a derivation (which may write the size into a shape), measuring is tldraw's.
+ *
+ * A size waiting for its geometry is only good under the fonts it was measured with. tldraw holds
+ * its canvas back until the board's web fonts have loaded, but shape geometry is asked for before
+ * that, so the first batch is measured with the fallback font; the geometries are read again only
+ * after the font arrived (tldraw's size caches depend on the fonts' load state), and they must not
+ * be handed the fallback sizes then: that made a one-line label 16 % narrower for everyone who
+ * opened the board, and wrap. So each size carries the page's font state when it was measured,
+ * and is dropped if the fonts changed since.
  */
 
 /** Requests measured together; bounds the hidden elements tldraw's batch keeps in the page at once. */
@@ -27,10 +35,16 @@ interface Pending extends BatchMeasurementRequest {
   key: string
 }
 
+interface Measured {
+  size: TLMeasuredTextSize
+  /** {@link fontsState} when it was measured. */
+  fonts: string
+}
+
 const original = TextManager.prototype.measureHtml
 const epoch = atom('scrawl.textMeasure.epoch', 0)
 /** Real sizes from the last batch, by request; each is handed out once. */
-const results = new Map<string, TLMeasuredTextSize>()
+const results = new Map<string, Measured>()
 const queued = new Map<TextManager, Map<string, Pending>>()
 let deferUntil = 0
 let flushScheduled = false
@@ -38,7 +52,7 @@ let installed = false
 let clearTimer: ReturnType<typeof setTimeout> | undefined
 
 /** Counters for tests and the curious: how the last opening was measured. */
-export const textMeasureStats = { batches: 0, batched: 0, single: 0 }
+export const textMeasureStats = { batches: 0, batched: 0, single: 0, staleFonts: 0 }
 
 function keyOf(html: string, opts: TLMeasureTextOpts): string {
   return `${JSON.stringify(opts)}\u0000${html}`
@@ -54,6 +68,22 @@ function inDerivation(): boolean {
   return captureProbe()
 }
 let captureProbe: () => boolean = () => false
+
+/** What fonts the page has now; a change means text may measure differently. */
+let fontsState: () => string = () => ''
+
+/**
+ * How many of the page's font faces have loaded. A face's status turns to `loaded` in a task of its
+ * own, never in the middle of a synchronous run of measurements, so equal counts mean the same fonts
+ * were laid out. (The set's size and `status` are not enough: tldraw's faces can be in the set
+ * before they load, and the set stays `loading` while any other face is.) ~30 faces: ~1 µs a call.
+ */
+function defaultFontsState(): string {
+  if (typeof document === 'undefined' || !document.fonts) return ''
+  let loaded = 0
+  for (const face of document.fonts) if (face.status === 'loaded') loaded++
+  return String(loaded)
+}
 
 /**
  * @tldraw/state keeps the stack of derivations being computed in a global singleton
@@ -73,8 +103,9 @@ function flush() {
     const list = [...requests.values()]
     for (let start = 0; start < list.length; start += CHUNK) {
       const chunk = list.slice(start, start + CHUNK)
+      const fonts = fontsState()
       const sizes = manager.measureHtmlBatch(chunk)
-      chunk.forEach((request, i) => results.set(request.key, sizes[i]))
+      chunk.forEach((request, i) => results.set(request.key, { size: sizes[i], fonts }))
       textMeasureStats.batches++
     }
     // tldraw keeps one hidden element per request of the last batch; give all but one back.
@@ -92,7 +123,8 @@ function measureHtml(this: TextManager, html: string, opts: TLMeasureTextOpts): 
   const ready = results.get(key)
   if (ready) {
     results.delete(key)
-    return ready
+    if (ready.fonts === fontsState()) return ready.size
+    textMeasureStats.staleFonts++
   }
   if (performance.now() < deferUntil && inDerivation()) {
     epoch.get()
@@ -111,17 +143,15 @@ function measureHtml(this: TextManager, html: string, opts: TLMeasureTextOpts): 
 
 /**
  * Replaces tldraw's `TextManager.prototype.measureHtml` (once) with the batching version above.
- * `isCapturing` tells whether a reactive derivation is running (tests pass their own).
+ * `isCapturing` tells whether a reactive derivation is running, `fonts` what fonts the page has
+ * (default: how many of `document.fonts` have loaded); tests pass their own.
  */
-export function installBatchedTextMeasurement(isCapturing: () => boolean = defaultIsCapturing): void {
+export function installBatchedTextMeasurement(isCapturing: () => boolean = defaultIsCapturing, fonts: () => string = defaultFontsState): void {
   captureProbe = isCapturing
+  fontsState = fonts
   if (installed) return
   installed = true
   TextManager.prototype.measureHtml = measureHtml
-  // A web font that finishes loading changes sizes: measured-but-unused results are stale then.
-  if (typeof document !== 'undefined' && document.fonts) {
-    document.fonts.addEventListener('loadingdone', () => results.clear())
-  }
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   LineShapeUtil,
   NoteShapeUtil,
   TextShapeUtil,
+  useStateTracking,
   useValue,
   type Editor,
   type TLShape,
@@ -22,6 +23,11 @@ import {
  * first moment it is not, for good (panning back and forth does not remount anything). What is
  * on screen is unchanged: culled shapes are hidden either way; geometry, hit testing, export and
  * indicators do not use `component` at all.
+ *
+ * The content must stay as reactive as tldraw's own: tldraw renders `component` inside a state-tracking
+ * context, so a shape whose size is derived (a label measured before its web font had loaded, or with
+ * the batched opening's estimate, see batchedTextMeasure.ts) re-renders when the measured size is
+ * corrected. Here `component` runs in a component of its own, which must track its reads itself.
  */
 
 /** Renders `render()` once shape `id` has been visible; nothing before. */
@@ -37,9 +43,13 @@ function ShowOnceVisible({ editor, id, render }: { editor: Editor; id: TLShapeId
   return shown.current ? <Rendered render={render} /> : null
 }
 
-/** A component of its own, so the util's hooks live here and are always called. */
+/**
+ * A component of its own, so the util's hooks live here and are always called. Its reactive reads
+ * (label size, selection, fonts' state) are tracked like tldraw's InnerShape tracks them: without
+ * this, a label kept the size it was first measured at and wrapped differently for a fresh reader.
+ */
 function Rendered({ render }: { render: () => ReactElement | null }) {
-  return render()
+  return useStateTracking('scrawl.shape.content', render)
 }
 
 type ShapeUtilClass = { new (...args: any[]): { editor: Editor; component(shape: any): any } }
@@ -47,7 +57,9 @@ type ShapeUtilClass = { new (...args: any[]): { editor: Editor; component(shape:
 function showOnceVisible<T extends ShapeUtilClass>(Base: T): T {
   return class extends Base {
     component(shape: TLShape) {
-      return <ShowOnceVisible editor={this.editor} id={shape.id} render={() => super.component(shape)} />
+      // The latest record, as tldraw's InnerShape passes it, when a tracked read re-renders the content alone.
+      const latest = () => (this.editor.store.unsafeGetWithoutCapture(shape.id) as TLShape | undefined) ?? shape
+      return <ShowOnceVisible editor={this.editor} id={shape.id} render={() => super.component(latest())} />
     }
   }
 }
