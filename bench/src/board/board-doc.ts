@@ -1,73 +1,16 @@
 /**
- * A big board built in Node the way docs/document-schema.md tells another app to write one: a `records` Y.Map with
- * one Y.Map per tldraw record (`props` a nested Y.Map; a draw shape's `props.segments` a Y.Array of Y.Maps whose
- * `path` is a Y.Text), and `meta` holding `formatVersion` and tldraw's serialized schema. Every record is checked
- * against tldraw's schema (@tldraw/tlschema, the app's version) before it is written, so the browser skips none.
- *
- * Deterministic: the same `count` always gives the same document. The shapes are laid out on a grid from the
- * origin, 40 % geo (rectangles, ellipses, ... with a label), 30 % text, 30 % freehand strokes of 24 points.
+ * The big board (board-records.ts) written into a Y.Doc the way docs/document-schema.md tells another app to write
+ * one, and the way Scrawl's own client leaves a board its people typed into:
+ * - a `records` Y.Map with one Y.Map per tldraw record (`props` a nested Y.Map; a draw shape's `props.segments` a
+ *   Y.Array of Y.Maps whose `path` is a Y.Text), bindings included;
+ * - `meta` holding `formatVersion` and tldraw's serialized schema;
+ * - `texts`: for every labelled shape, the label as the app keeps text typed per character since issue 17: a Y.Map
+ *   whose `fragment` is a Y.XmlFragment (a `paragraph` Y.XmlElement holding one Y.XmlText) and whose `committed` is
+ *   the JSON equal to `props.richText`, so the app reads the label from the fragment, as it does for typed labels.
  */
-import { b64Vecs, createTLSchema, type TLRecord } from '@tldraw/tlschema';
 import * as Y from 'yjs';
-
-const COLORS = ['black', 'blue', 'green', 'red', 'orange', 'violet', 'light-blue', 'yellow'] as const;
-const GEOS = ['rectangle', 'ellipse', 'triangle', 'diamond', 'cloud', 'star'] as const;
-const COLUMNS = 100;
-const SPACING = 180;
-
-function richText(text: string): object {
-  return { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] };
-}
-
-/** A valid fractional index key for the i-th shape ("a1" + base-36 digits + a non-zero last digit), ordered by i. */
-function indexKey(i: number): string {
-  return `a1${i.toString(36).padStart(3, '0')}V`;
-}
-
-/** The plain-JSON tldraw records of a board with `count` shapes on page:page (plus the document and the page). */
-export function boardRecords(count: number): { records: TLRecord[]; schema: object } {
-  const schema = createTLSchema();
-  const records: TLRecord[] = [
-    schema.types.document.create({ id: 'document:document' as never, gridSize: 10, name: '', meta: {} }),
-    schema.types.page.create({ id: 'page:page' as never, name: 'Page 1', index: 'a1' as never, meta: {} }),
-  ];
-  for (let i = 0; i < count; i++) {
-    const x = (i % COLUMNS) * SPACING;
-    const y = Math.floor(i / COLUMNS) * SPACING;
-    const color = COLORS[i % COLORS.length];
-    const base = { id: `shape:b${i}` as never, parentId: 'page:page' as never, index: indexKey(i) as never, x, y };
-    const kind = i % 10;
-    let record: TLRecord;
-    if (kind < 4) {
-      record = schema.types.shape.create({
-        ...base, type: 'geo',
-        props: {
-          geo: GEOS[i % GEOS.length], w: 140, h: 100, color, labelColor: 'black', fill: i % 2 ? 'semi' : 'none',
-          dash: 'draw', size: 'm', font: 'draw', align: 'middle', verticalAlign: 'middle', growY: 0, url: '',
-          scale: 1, flipX: false, flipY: false, richText: richText(`box ${i}`),
-        },
-      } as never);
-    } else if (kind < 7) {
-      record = schema.types.shape.create({
-        ...base, type: 'text',
-        props: { color, size: 'm', font: 'draw', textAlign: 'start', w: 140, scale: 1, autoSize: true, richText: richText(`note ${i}: remember this`) },
-      } as never);
-    } else {
-      const points = Array.from({ length: 24 }, (_, k) => ({ x: k * 5, y: Math.sin((k + i) / 3) * 30 + 40, z: 0.5 }));
-      record = schema.types.shape.create({
-        ...base, type: 'draw',
-        props: {
-          segments: [{ type: 'free', path: b64Vecs.encodePoints(points, 2), dim: 2 }],
-          color, fill: 'none', dash: 'draw', size: 'm', isComplete: true, isClosed: false, isPen: false,
-          scale: 1, scaleX: 1, scaleY: 1,
-        },
-      } as never);
-    }
-    records.push(record);
-  }
-  for (const record of records) schema.types[record.typeName].validate(record as never);
-  return { records, schema: schema.serialize() };
-}
+import type { TLRecord } from '@tldraw/tlschema';
+import { boardRecords } from './board-records.ts';
 
 /** One record as docs/document-schema.md lays it out. */
 function recordMap(record: TLRecord): Y.Map<unknown> {
@@ -96,15 +39,36 @@ function recordMap(record: TLRecord): Y.Map<unknown> {
   return map;
 }
 
-/** Writes the board into `doc` in one transaction. */
-export function writeBoard(doc: Y.Doc, count: number): { records: number } {
-  const { records, schema } = boardRecords(count);
+/** The plain text of a one-paragraph rich text (board-records.ts writes only such labels). */
+function plainText(richText: unknown): string {
+  const paragraph = (richText as { content?: Array<{ content?: Array<{ text?: string }> }> }).content?.[0];
+  return (paragraph?.content ?? []).map((run) => run.text ?? '').join('');
+}
+
+/** The `texts` entry of a label typed in Scrawl: its fragment, and `committed` equal to the record's richText. */
+function labelEntry(richText: unknown): Y.Map<unknown> {
+  const entry = new Y.Map<unknown>();
+  const fragment = new Y.XmlFragment();
+  const paragraph = new Y.XmlElement('paragraph');
+  paragraph.insert(0, [new Y.XmlText(plainText(richText))]);
+  fragment.insert(0, [paragraph]);
+  entry.set('fragment', fragment);
+  entry.set('committed', richText);
+  return entry;
+}
+
+/** Writes the board of `count` shapes into `doc` in one transaction; returns how many records the doc then holds. */
+export function writeBoard(doc: Y.Doc, count: number): { records: number; labels: number } {
+  const { records, schema, labelled } = boardRecords(count);
+  const byId = new Map(records.map((record) => [record.id as string, record]));
   doc.transact(() => {
     const meta = doc.getMap('meta');
     meta.set('formatVersion', 1);
     meta.set('schema', schema);
     const map = doc.getMap('records');
     for (const record of records) map.set(record.id, recordMap(record));
+    const texts = doc.getMap('texts');
+    for (const id of labelled) texts.set(id, labelEntry((byId.get(id) as { props: { richText: unknown } }).props.richText));
   });
-  return { records: records.length };
+  return { records: records.length, labels: labelled.length };
 }

@@ -1,189 +1,209 @@
 /**
- * Opening a big board (issue 3): navigation start -> a painted canvas holding 5,000 shapes, in headless Chromium.
+ * Big boards (issues 3 and 18): opening 5,000- and 10,000-shape boards in headless Chromium, on Scrawl and on tldraw
+ * sync in the same run, then panning and zooming across them; and where an open's CPU time goes.
  *
- * 1. A 5,000-shape board (40 % geo, 30 % text, 30 % freehand strokes; ~3.4 MB of Yjs state) is built in Node by
- *    bench/src/board/board-doc.ts, following docs/document-schema.md, and written to a fresh Scrawl server (child
- *    process, LevelDB store, the built app from web/dist) through y-websocket's WebsocketProvider on /yjs/:room. A
- *    second, fresh provider then syncs the room and must read back all 5,002 records before anything is timed.
- *    Both providers disconnect, so each page load opens the room the way a returning user does: nobody else there.
- * 2. Debian's Chromium (playwright-core, headless, never a downloaded browser) opens /b/:room in a fresh browser
- *    context each time (empty cache, no IndexedDB copy of the board), 3 times; the median is reported.
- *    An init script polls every 5 ms from the page's first script on:
- *    - "editor holds 5,000 shapes": window.__scrawl.editor.getCurrentPageShapeIds().size >= 5,000;
- *    - "painted": after that, as soon as `.tl-shape` elements exist, the next requestAnimationFrame callback (the
- *      frame in which they are painted).
- *    Times are the page's performance.now(), whose origin is the navigation start. First contentful paint (the
- *    app shell) is read from the Paint Timing API for context.
+ * 1. The same board (bench/src/board/board-records.ts: 30 % text, 30 % labelled geo, 20 % freehand strokes, 20 %
+ *    arrows bound at both ends) is written once per size through each product's own client (board/writers.ts):
+ *    into a fresh Scrawl server (LevelDB store, the built app from web/dist) over /yjs, laid out as
+ *    docs/document-schema.md says, labels as typed text in `texts`; and into the tldraw sync anchor
+ *    (bench/src/anchors/tldraw-sync.ts, serving bench/tldraw-page's build) by TLSyncClient with a tldraw store.
+ * 2. Debian's Chromium (playwright-core, headless, never a downloaded browser) opens /b/:room on each 3 times, each
+ *    in a fresh browser context (board/page-load.ts): navigation -> editor holds all shapes -> first painted frame
+ *    with shapes (medians), then 5 s of scripted panning and zooming: requestAnimationFrame frame times (p50/p95 over
+ *    the 3 loads' frames) and long tasks (median per load). Loads alternate between the products, so drift in the
+ *    machine's speed falls on both.
+ * 3. One more open of the 10,000-shape board on each, from unminified builds of the same pages, under a Chromium CPU
+ *    profile (board/cpu-profile.ts): self time by package and the top functions, printed after the table.
  * The camera opens at the origin (1280 x 800 viewport), so tldraw renders the shapes in view and culls the rest;
- * the figure is the time to a usable board, not to 5,000 drawn DOM nodes.
+ * "painted" is the time to a usable board, not to every shape drawn.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { WebsocketProvider } from 'y-websocket';
-import * as Y from 'yjs';
-import { writeBoard } from '../board/board-doc.ts';
-import { RawClient } from '../clients.ts';
-import { ScenarioSkipped, withServer, type Scenario, type Value } from '../scenario.ts';
-import { repoRoot } from '../servers.ts';
-import { median, withTimeout } from '../stats.ts';
+import { BOARD_COLUMNS, BOARD_SPACING } from '../board/board-records.ts';
+import { ensureProfileBuilds, ensureTldrawPage, ensureWebBuild, SCRAWL_PROFILE_DIST, TLDRAW_PAGE_DIST, TLDRAW_PROFILE_DIST } from '../board/builds.ts';
+import { profileScripts, summariseProfile, type ProfileSummary } from '../board/cpu-profile.ts';
+import { openBoard, type BoardLoad, type OpenBoardOptions } from '../board/page-load.ts';
+import { writeScrawlBoard, writeTldrawBoard, type Written } from '../board/writers.ts';
+import { reportLog, ScenarioSkipped, type Context, type Metric, type Scenario, type Value } from '../scenario.ts';
+import { repoRoot, ServerProcess, type Target } from '../servers.ts';
+import { fmt, median, percentile } from '../stats.ts';
 
-const SHAPES = 5_000;
+const SIZES = [5_000, 10_000];
 const LOADS = 3;
+const PAN_ZOOM_MS = 5_000;
+/** The open that is profiled (the issue asks where a 10,000-shape open's time goes). */
+const PROFILE_SIZE = 10_000;
+const PROFILE_SAMPLING_US = 250;
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const scrawlProfileEntry = join(repoRoot, 'bench', 'src', 'board', 'scrawl-profile-entry.ts');
 
-interface Probe {
-  editorAt?: number;
-  firstShapeAt?: number;
-  shapesAt?: number;
-  paintedAt?: number;
-  domShapes?: number;
-  fcp?: number;
-  error?: string;
-}
+type Product = 'scrawl' | 'tldraw';
+const PRODUCTS: Product[] = ['scrawl', 'tldraw'];
+const LABEL: Record<Product, string> = { scrawl: 'Scrawl', tldraw: 'tldraw sync' };
 
-/** Runs in the page before any of its scripts (addInitScript); `count` is the number of shapes to wait for. */
-function probeScript(count: number): string {
-  return `(() => {
-    const probe = {};
-    window.__benchProbe = probe;
-    try {
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) if (entry.name === 'first-contentful-paint') probe.fcp = entry.startTime;
-      }).observe({ type: 'paint', buffered: true });
-    } catch {}
-    const timer = setInterval(() => {
-      try {
-        const editor = window.__scrawl && window.__scrawl.editor;
-        if (editor && probe.editorAt === undefined) probe.editorAt = performance.now();
-        const size = editor ? editor.getCurrentPageShapeIds().size : 0;
-        if (size > 0 && probe.firstShapeAt === undefined) probe.firstShapeAt = performance.now();
-        if (probe.shapesAt === undefined && size >= ${count}) probe.shapesAt = performance.now();
-        if (probe.shapesAt !== undefined && document.querySelector('.tl-shape')) {
-          clearInterval(timer);
-          requestAnimationFrame(() => {
-            probe.paintedAt = performance.now();
-            probe.domShapes = document.querySelectorAll('.tl-shape').length;
-          });
-        }
-      } catch (error) {
-        probe.error = String(error);
-      }
-    }, 5);
-  })();`;
-}
+/** Rows of the comparison: key, label, whether a ratio means anything, and the issue's target (10,000 shapes). */
+const MEASURES: Array<{ key: string; label: string; ratio: boolean; target?: string }> = [
+  { key: 'shapes', label: 'nav start -> editor holds all shapes (ms)', ratio: true },
+  { key: 'painted', label: 'nav start -> first frame with shapes (ms)', ratio: true, target: '≤ 1,500 ms and ≤ 0.5x tldraw sync' },
+  { key: 'worst', label: 'painted, slowest of the loads (ms)', ratio: true },
+  { key: 'fcp', label: 'first contentful paint, page shell (ms)', ratio: true },
+  { key: 'dom', label: '.tl-shape elements in that frame', ratio: false },
+  { key: 'frameP50', label: 'pan/zoom frame time p50 (ms)', ratio: true },
+  { key: 'frameP95', label: 'pan/zoom frame time p95 (ms)', ratio: true, target: '≤ 16.7 ms or ≤ tldraw sync' },
+  { key: 'frames', label: 'pan/zoom frames in 5 s (per load, median)', ratio: true },
+  { key: 'longTasks', label: 'long tasks in 5 s pan/zoom (per load, median)', ratio: false },
+  { key: 'longTaskMs', label: 'long task time in 5 s pan/zoom (ms, per load, median)', ratio: true },
+  { key: 'writeMs', label: "write through the product's own client, until stored (ms)", ratio: true },
+  { key: 'bytes', label: 'board as its client sent it (KiB)', ratio: true },
+];
 
-/** Builds web/dist when it is missing (the server serves the app from there). */
-function ensureWebBuild(note: (text: string) => void): void {
-  const index = join(repoRoot, 'web', 'dist', 'index.html');
-  if (existsSync(index)) {
-    note(`web/dist built ${statSync(index).mtime.toISOString()} (not rebuilt; delete it to rebuild)`);
-    return;
+const size = (n: number) => `${n / 1000}k`;
+const metricKey = (shapes: number, measure: string, product: Product | 'ratio') => `${size(shapes)}.${measure}.${product}`;
+
+function metrics(): Metric[] {
+  const out: Metric[] = [];
+  for (const shapes of SIZES) {
+    for (const m of MEASURES) {
+      const target = shapes === PROFILE_SIZE ? m.target : undefined;
+      for (const product of PRODUCTS) out.push({ key: metricKey(shapes, m.key, product), label: `${size(shapes)} ${m.label}: ${LABEL[product]}`, ratio: false });
+      if (m.ratio) out.push({ key: metricKey(shapes, m.key, 'ratio'), label: `${size(shapes)} ${m.label}: Scrawl ÷ tldraw sync`, ratio: false, target });
+    }
   }
-  console.log('  web/dist missing: npm run build --workspace web');
-  const result = spawnSync('npm', ['run', 'build', '--workspace', 'web'], { cwd: repoRoot, stdio: 'inherit', timeout: 300_000 });
-  if (result.status !== 0 || !existsSync(index)) throw new ScenarioSkipped('web/dist is missing and `npm run build --workspace web` failed');
+  return out;
 }
 
-/** Connects a WebsocketProvider and resolves once it has synced. */
-function provider(port: number, room: string, doc: Y.Doc): Promise<WebsocketProvider> {
-  const p = new WebsocketProvider(`ws://127.0.0.1:${port}/yjs`, room, doc, { disableBc: true });
-  return withTimeout(new Promise((resolve) => p.once('sync', () => resolve(p))), 30_000, `y-websocket sync of ${room}`);
+/** Per-product figures of one size from its loads and its write. */
+function figures(loads: BoardLoad[], written: Written): Record<string, number> {
+  const of = (pick: (load: BoardLoad) => number | undefined) => loads.map(pick).filter((v): v is number => typeof v === 'number');
+  const frames = loads.flatMap((load) => load.panZoom?.frames ?? []);
+  return {
+    shapes: median(of((l) => l.probe.shapesAt)),
+    painted: median(of((l) => l.probe.paintedAt)),
+    worst: Math.max(...of((l) => l.probe.paintedAt)),
+    fcp: median(of((l) => l.probe.fcp)),
+    dom: median(of((l) => l.probe.domShapes)),
+    frameP50: percentile(frames, 50),
+    frameP95: percentile(frames, 95),
+    frames: median(of((l) => l.panZoom?.frames.length)),
+    longTasks: median(of((l) => l.panZoom?.longTasks)),
+    longTaskMs: median(of((l) => l.panZoom?.longTaskMs)),
+    writeMs: written.writeMs,
+    bytes: written.bytes / 1024,
+  };
+}
+
+/** The side-by-side table for one size, printed as the scenario goes (run.ts prints the same rows at the end). */
+function sideBySide(shapes: number, values: Record<string, Value>): string {
+  const rows = [['metric', 'Scrawl', 'tldraw sync', 'Scrawl ÷ tldraw sync', 'target'], ...MEASURES.map((m) => [
+    `${size(shapes)} ${m.label}`,
+    ...(['scrawl', 'tldraw', 'ratio'] as const).map((p) => {
+      const v = values[metricKey(shapes, m.key, p)];
+      return v === undefined ? '' : typeof v === 'number' ? (p === 'ratio' ? `${fmt(v)}x` : fmt(v)) : v;
+    }),
+    shapes === PROFILE_SIZE ? m.target ?? '' : '',
+  ])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`).join('\n');
+}
+
+function printProfile(product: Product, summary: ProfileSummary): string {
+  const pct = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1)} %`;
+  const lines = [`CPU profile, ${LABEL[product]}, one ${PROFILE_SIZE.toLocaleString('en')}-shape open (nav start -> painted, ${fmt(summary.totalMs)} ms sampled):`];
+  lines.push('  self time by group:');
+  for (const g of summary.groups.slice(0, 14)) lines.push(`    ${fmt(g.ms).padStart(7)} ms  ${pct(g.ms).padStart(7)}  ${g.name}`);
+  lines.push('  top functions by self time:');
+  for (const f of summary.functions) lines.push(`    ${fmt(f.ms).padStart(7)} ms  ${f.name}`);
+  return lines.join('\n');
+}
+
+/** Opens one board once more under the CPU profiler and summarises it, fetching the scripts from `origin`. */
+async function profileOpen(browser: Browser, origin: string, room: string, options: OpenBoardOptions): Promise<ProfileSummary> {
+  const load = await openBoard(browser, `${origin}/b/${room}`, { ...options, panZoomMs: 0, profile: true, samplingIntervalUs: PROFILE_SAMPLING_US });
+  const sources = new Map<string, string>();
+  for (const url of profileScripts(load.profile!)) sources.set(url, await (await fetch(url)).text());
+  return summariseProfile(load.profile!, sources);
+}
+
+async function stopAndReport(server: ServerProcess | undefined, target: Target, ctx: Context): Promise<void> {
+  if (!server) return;
+  if (!server.alive) ctx.note(target, `${server.kind} server exited unexpectedly (${server.child.exitCode ?? server.child.signalCode})`);
+  await server.stop();
+  reportLog(server, target, ctx);
 }
 
 export const board: Scenario = {
   name: 'board',
-  title: `opening a ${SHAPES.toLocaleString('en')}-shape board in headless Chromium: navigation start -> shapes loaded -> painted (median of ${LOADS} loads)`,
+  title: `opening ${SIZES.map((n) => n.toLocaleString('en')).join(' and ')}-shape boards in headless Chromium, Scrawl and tldraw sync (median of ${LOADS} loads), then ${PAN_ZOOM_MS / 1000} s of panning and zooming`,
   targets: ['scrawl-sync'],
-  // ~90 s (a 3.4 MB board written, then 3 cold page loads of ~20 s each on 2 cores): `npm run bench -- board`.
+  // ~6 min on 2 cores (two boards of each size written, 12 cold loads with 5 s of pan/zoom each, two profiled opens).
   optIn: true,
-  metrics: [
-    { key: 'editor', label: 'nav start -> editor mounted (ms)', ratio: false },
-    { key: 'firstShape', label: 'nav start -> editor holds a first shape (ms)', ratio: false },
-    { key: 'shapes', label: 'nav start -> editor holds 5,000 shapes (ms)', ratio: false },
-    { key: 'painted', label: 'nav start -> first frame with shapes (ms)', ratio: false },
-    { key: 'worst', label: 'painted, slowest of the loads (ms)', ratio: false },
-    { key: 'fcp', label: 'first contentful paint, app shell (ms)', ratio: false },
-    { key: 'dom', label: '.tl-shape elements in that frame (culled view)', ratio: false },
-    { key: 'rawSync', label: 'server only: raw /sync client connect -> full state (ms)', ratio: false },
-    { key: 'docBytes', label: 'board size, Yjs state (KiB)', ratio: false },
-    { key: 'writeMs', label: 'write 5,000 shapes over /yjs, read back (ms)', ratio: false },
-  ],
+  metrics: metrics(),
   async run(target, ctx) {
     if (!existsSync(CHROMIUM)) throw new ScenarioSkipped(`${CHROMIUM} not found (Debian's chromium package)`);
-    ensureWebBuild((text) => ctx.note(target, text));
-    return withServer('scrawl', target, ctx, async (server) => {
-      const room = `bench5k${Date.now().toString(36)}`;
-      const t0 = performance.now();
-      const doc = new Y.Doc();
-      writeBoard(doc, SHAPES);
-      const docBytes = Y.encodeStateAsUpdate(doc).byteLength;
-      const writer = await provider(server.port, room, doc);
-      // y-websocket has no acknowledgement: a second, fresh client reading everything back is the proof.
-      const check = new Y.Doc();
-      const reader = await provider(server.port, room, check);
-      const deadline = performance.now() + 30_000;
-      while (check.getMap('records').size < SHAPES + 2 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const readBack = check.getMap('records').size;
-      const writeMs = performance.now() - t0;
-      reader.destroy();
-      writer.destroy();
-      if (readBack < SHAPES + 2) throw new Error(`only ${readBack} of ${SHAPES + 2} records read back from the server`);
-      await new Promise((r) => setTimeout(r, 1_000)); // let the room unload: each page load opens it from the store
-      // The server's share, for comparison: a raw /sync client (no Y.Doc) from connect to the full SyncStep2.
-      const raw = new RawClient({ protocol: 'hp', url: target.url(server.port, room), room });
-      await withTimeout(raw.synced, 30_000, 'raw /sync client');
-      const rawSyncMs = raw.syncedAt - raw.createdAt;
-      raw.close();
-      await new Promise((r) => setTimeout(r, 1_000));
-
-      let browser: Browser | undefined;
-      const loads: Probe[] = [];
-      try {
-        browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    for (const line of [ensureWebBuild(), ensureTldrawPage(), ...ensureProfileBuilds()]) ctx.note(target, line);
+    const values: Record<string, Value> = {};
+    const servers: Partial<Record<'scrawl' | 'tldraw' | 'scrawlProfile' | 'tldrawProfile', ServerProcess>> = {};
+    let browser: Browser | undefined;
+    const profiles: string[] = [];
+    try {
+      servers.scrawl = await ServerProcess.start('scrawl');
+      servers.tldraw = await ServerProcess.start('tldraw', { STATIC_DIR: TLDRAW_PAGE_DIST });
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+      const origin = (product: Product) => `http://127.0.0.1:${servers[product]!.port}`;
+      const rooms = new Map<number, string>();
+      for (const shapes of SIZES) {
+        const room = `bench${size(shapes)}${Date.now().toString(36)}`;
+        rooms.set(shapes, room);
+        const written: Record<Product, Written> = {
+          scrawl: await writeScrawlBoard(servers.scrawl.port, room, shapes),
+          tldraw: await writeTldrawBoard(servers.tldraw.port, room, shapes),
+        };
+        console.log(`  ${shapes} shapes written: Scrawl ${written.scrawl.records} records in ${fmt(written.scrawl.writeMs)} ms, tldraw sync ${written.tldraw.records} records in ${fmt(written.tldraw.writeMs)} ms`);
+        await new Promise((r) => setTimeout(r, 1_000)); // Scrawl unloads the room: each page load opens it from the store
+        const options: OpenBoardOptions = { shapes, width: BOARD_COLUMNS * BOARD_SPACING, height: Math.ceil(shapes / BOARD_COLUMNS) * BOARD_SPACING, panZoomMs: PAN_ZOOM_MS };
+        const loads: Record<Product, BoardLoad[]> = { scrawl: [], tldraw: [] };
         for (let i = 0; i < LOADS; i++) {
-          const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-          try {
-            const page = await context.newPage();
-            const errors: string[] = [];
-            page.on('pageerror', (error) => errors.push(error.message));
-            await page.addInitScript(probeScript(SHAPES));
-            await page.goto(`http://127.0.0.1:${server.port}/b/${room}`);
-            try {
-              await page.waitForFunction('window.__benchProbe.paintedAt !== undefined', undefined, { timeout: 60_000, polling: 100 });
-            } catch (error) {
-              const probe = await page.evaluate('window.__benchProbe').catch(() => undefined);
-              throw new Error(`load ${i + 1}: ${(error as Error).message}; probe ${JSON.stringify(probe)}; page errors: ${errors.slice(0, 3).join(' | ')}`);
-            }
-            const probe = (await page.evaluate('window.__benchProbe')) as Probe;
-            if (probe.error) ctx.note(target, `load ${i + 1}: probe error ${probe.error}`);
-            if (errors.length > 0) ctx.note(target, `load ${i + 1}: ${errors.length} page error(s), e.g. ${errors[0]}`);
-            loads.push(probe);
-            console.log(`    load ${i + 1}: editor ${probe.editorAt?.toFixed(0)} ms, first shape ${probe.firstShapeAt?.toFixed(0)} ms, all shapes ${probe.shapesAt?.toFixed(0)} ms, painted ${probe.paintedAt?.toFixed(0)} ms, fcp ${probe.fcp?.toFixed(0)} ms, ${probe.domShapes} .tl-shape`);
-          } finally {
-            await context.close();
+          for (const product of i % 2 === 0 ? PRODUCTS : [...PRODUCTS].reverse()) {
+            const load = await openBoard(browser, `${origin(product)}/b/${room}`, options);
+            loads[product].push(load);
+            if (load.probe.error) ctx.note(target, `${LABEL[product]} ${shapes} load ${i + 1}: probe error ${load.probe.error}`);
+            if (load.pageErrors.length > 0) ctx.note(target, `${LABEL[product]} ${shapes} load ${i + 1}: ${load.pageErrors.length} page error(s), e.g. ${load.pageErrors[0]}`);
+            const { probe, panZoom } = load;
+            console.log(`    ${LABEL[product].padEnd(11)} ${shapes} load ${i + 1}: all shapes ${fmt(probe.shapesAt ?? NaN)} ms, painted ${fmt(probe.paintedAt ?? NaN)} ms, ${probe.domShapes} .tl-shape; pan/zoom ${panZoom?.frames.length} frames, p95 ${fmt(percentile(panZoom?.frames ?? [], 95))} ms, ${panZoom?.longTasks} long tasks (${fmt(panZoom?.longTaskMs ?? NaN)} ms)`);
+            await new Promise((r) => setTimeout(r, 1_000));
           }
-          await new Promise((r) => setTimeout(r, 1_000));
         }
-      } finally {
-        await browser?.close();
+        const per = { scrawl: figures(loads.scrawl, written.scrawl), tldraw: figures(loads.tldraw, written.tldraw) };
+        for (const m of MEASURES) {
+          values[metricKey(shapes, m.key, 'scrawl')] = per.scrawl[m.key]!;
+          values[metricKey(shapes, m.key, 'tldraw')] = per.tldraw[m.key]!;
+          if (m.ratio) values[metricKey(shapes, m.key, 'ratio')] = per.scrawl[m.key]! / per.tldraw[m.key]!;
+        }
+        console.log(`\n${sideBySide(shapes, values)}\n`);
       }
-      const of = (key: keyof Probe) => loads.map((l) => l[key]).filter((v): v is number => typeof v === 'number');
-      const result: Record<string, Value> = {
-        editor: median(of('editorAt')),
-        firstShape: median(of('firstShapeAt')),
-        shapes: median(of('shapesAt')),
-        painted: median(of('paintedAt')),
-        worst: Math.max(...of('paintedAt')),
-        fcp: median(of('fcp')),
-        dom: median(of('domShapes')),
-        rawSync: rawSyncMs,
-        docBytes: docBytes / 1024,
-        writeMs,
-      };
-      return result;
-    });
+
+      // The profiled opens: the same stored board behind unminified builds of the same pages.
+      const room = rooms.get(PROFILE_SIZE)!;
+      const dataDir = servers.scrawl.dataDir;
+      await servers.scrawl.stop();
+      servers.scrawlProfile = await ServerProcess.start('scrawl', { DATA_DIR: dataDir, WEB_ROOT: SCRAWL_PROFILE_DIST }, scrawlProfileEntry);
+      servers.tldrawProfile = await ServerProcess.start('tldraw', { STATIC_DIR: TLDRAW_PROFILE_DIST });
+      await writeTldrawBoard(servers.tldrawProfile.port, room, PROFILE_SIZE);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const options: OpenBoardOptions = { shapes: PROFILE_SIZE, width: 0, height: 0, panZoomMs: 0 };
+      for (const [product, server] of [['scrawl', servers.scrawlProfile], ['tldraw', servers.tldrawProfile]] as const) {
+        const summary = await profileOpen(browser, `http://127.0.0.1:${server.port}`, room, options);
+        profiles.push(printProfile(product, summary));
+        console.log(`\n${profiles.at(-1)}\n`);
+      }
+    } finally {
+      await browser?.close();
+      for (const server of Object.values(servers)) await stopAndReport(server, target, ctx);
+    }
+    // run.ts prints the table again at the end; the profiles go with it as notes.
+    for (const text of profiles) ctx.note(target, `\n${text}`);
+    return values;
   },
 };

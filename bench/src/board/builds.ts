@@ -1,0 +1,93 @@
+/**
+ * The built pages the board scenario opens, built when missing or stale:
+ * - web/dist, Scrawl's app as `npm start` serves it (built when missing, as before: delete it to rebuild);
+ * - bench/tldraw-page/dist, the tldraw sync page (rebuilt when older than its sources or tldraw's package);
+ * - for the CPU profiles, unminified builds of both under bench/.build/ (rebuilt when older than their sources):
+ *   the bundle then keeps a `// <module path>` line before each module, which is how cpu-profile.ts traces a
+ *   sample to its package. Minified code runs the same functions; only names and lines differ.
+ * Every directory written here is gitignored.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ScenarioSkipped } from '../scenario.ts';
+import { repoRoot } from '../servers.ts';
+
+const vite = join(repoRoot, 'node_modules', '.bin', 'vite');
+/** Where the tldraw sync page's sources live. */
+const tldrawPage = join(repoRoot, 'bench', 'tldraw-page');
+/** The tldraw sync page, built for the measured loads (the anchor's STATIC_DIR). */
+export const TLDRAW_PAGE_DIST = join(tldrawPage, 'dist');
+/** Unminified builds for the CPU profiles. */
+export const SCRAWL_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'scrawl-profile');
+export const TLDRAW_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'tldraw-profile');
+
+/** Newest modification time (ms) of the files under `paths` (directories walked, node_modules and builds skipped). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (!stat.isDirectory()) {
+      newest = Math.max(newest, stat.mtimeMs);
+      return;
+    }
+    for (const entry of readdirSync(path)) {
+      if (entry === 'node_modules' || entry.startsWith('dist')) continue;
+      visit(join(path, entry));
+    }
+  };
+  for (const path of paths) visit(path);
+  return newest;
+}
+
+/** Runs `vite build` in `cwd` with extra arguments and environment; throws ScenarioSkipped when it fails. */
+function viteBuild(what: string, cwd: string, args: string[]): void {
+  console.log(`  building ${what}: vite build ${args.join(' ')}`);
+  const result = spawnSync(vite, ['build', ...args], {
+    cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 600_000,
+  });
+  // Vite's output (Rolldown's warnings about React's "use client" directives) only matters when the build fails.
+  if (result.status !== 0) {
+    console.log(`${result.stdout}${result.stderr}`.split('\n').slice(-30).join('\n'));
+    throw new ScenarioSkipped(`vite build of ${what} failed (exit ${result.status ?? result.signal})`);
+  }
+}
+
+/** Builds `outDir` with `build` unless its index.html is newer than every file under `sources`. */
+function ensureFresh(outDir: string, sources: string[], build: () => void): string {
+  const index = join(outDir, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return `${outDir} up to date`;
+  build();
+  if (!existsSync(index)) throw new ScenarioSkipped(`building ${outDir} left no index.html`);
+  return `${outDir} built now`;
+}
+
+/** Scrawl's web/dist, built when missing (the server serves the app from there). Returns a line for the notes. */
+export function ensureWebBuild(): string {
+  const index = join(repoRoot, 'web', 'dist', 'index.html');
+  if (existsSync(index)) return `web/dist built ${statSync(index).mtime.toISOString()} (not rebuilt; delete it to rebuild)`;
+  console.log('  web/dist missing: npm run build --workspace web');
+  const result = spawnSync('npm', ['run', 'build', '--workspace', 'web'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
+  if (result.status !== 0 || !existsSync(index)) throw new ScenarioSkipped('web/dist is missing and `npm run build --workspace web` failed');
+  return 'web/dist built now';
+}
+
+/** tldraw's installed package: a tldraw upgrade rebuilds the page. */
+const tldrawPackage = join(repoRoot, 'node_modules', 'tldraw', 'package.json');
+
+/** The tldraw sync page (bench/tldraw-page/dist). Returns a line for the notes. */
+export function ensureTldrawPage(): string {
+  return ensureFresh(TLDRAW_PAGE_DIST, [tldrawPage, tldrawPackage], () => viteBuild('the tldraw sync page', tldrawPage, []));
+}
+
+/** Unminified builds of Scrawl's app and the tldraw sync page for the CPU profiles. Returns lines for the notes. */
+export function ensureProfileBuilds(): string[] {
+  const web = join(repoRoot, 'web');
+  return [
+    ensureFresh(SCRAWL_PROFILE_DIST, [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage], () =>
+      viteBuild('Scrawl (unminified, for the profile)', web, ['--outDir', SCRAWL_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),
+    ensureFresh(TLDRAW_PROFILE_DIST, [tldrawPage, tldrawPackage], () =>
+      viteBuild('the tldraw sync page (unminified, for the profile)', tldrawPage, ['--outDir', TLDRAW_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),
+  ];
+}
