@@ -154,10 +154,11 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
     await test.step('Alice makes Bob editor: his stroke reaches her', async () => {
       await row(alice, 'bob@example.com').getByTestId('people-role').selectOption('editor');
       await expect(row(alice, 'bob@example.com').getByTestId('people-role')).toHaveValue('editor');
-      // A raised role applies to his next connection (a lowered one closes the socket: see below).
-      await bob.reload();
-      await waitUntilConnected(bob);
+      // A raised role is not pushed by the server: his read-only board asks again when its tab comes back into focus.
+      await bob.evaluate(() => window.dispatchEvent(new Event('focus')));
       await expect(bob.getByTestId('connection-status')).not.toContainText('view only');
+      await waitUntilConnected(bob);
+      expect(await bob.evaluate(() => window.__scrawl.editor.getInstanceState().isReadonly)).toBe(false);
       const stroke = await drawNewStroke(bob, wavyPath(500, 300, 20));
       await expect.poll(async () => (await shapesOf(alice)).map((s) => s.id)).toContain(stroke.id);
     });
