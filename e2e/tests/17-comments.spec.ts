@@ -7,7 +7,7 @@ import { expect, test } from '../src/fixtures.ts';
  * Comment button, Bob sees the pin (unread), opens it and replies, Alice sees the reply and resolves the thread; the
  * pin follows its shape; after a server restart the thread is still there (API and a fresh browser), it is listed in
  * the comments panel (with "Show resolved") and jumping to it opens it, and its copied link opens the board with the
- * thread open and its pin in view.
+ * thread open and its pin in view (read-only through a view link).
  */
 
 const BOX = { id: 'shape:commented-box', x: 300, y: 200, w: 240, h: 140 };
@@ -131,6 +131,16 @@ test('A pins a comment on a shape, B replies, A resolves; it survives a restart,
   await waitUntilConnected(b, 30_000);
   await b.getByTestId('comment-reopen').click();
   await expect(popoverC).not.toHaveAttribute('data-resolved', 'true');
+
+  // A view-only link with the thread's id: the thread opens, but there is nothing to write with.
+  const viewer = await (await boards.newContext()).context.newPage();
+  await viewer.goto(`${server.url}/b/${room}?view=1&comment=${threadId}`);
+  await waitUntilConnected(viewer);
+  await expect(viewer.getByTestId('comment-popover')).toHaveAttribute('data-thread-id', threadId);
+  await expect(viewer.getByTestId('comment-popover').getByTestId('comment-text')).toHaveCount(2);
+  await expect(viewer.getByTestId('comment-input')).toHaveCount(0);
+  await expect(viewer.getByTestId('comment-resolve')).toHaveCount(0);
+  await expect(viewer.getByTestId('comment-tool')).toHaveCount(0);
 });
 
 test('edit and delete your own messages; a deleted shape leaves its comments where it was, and undo puts them back on it', async ({ boards, room }) => {
