@@ -5,8 +5,8 @@ import { expect, test } from '../src/fixtures.ts';
  * Issue 18, item 7: a label must look the same to everyone. The writer types into a text shape, a sticky note and a
  * geo shape's label (texts of several lengths, one long enough to wrap in the note and the geo shape); then a fresh
  * reader context opens the board, and the writer reloads. Each label's rendered size (its box and its number of
- * lines) in every page must equal the writer's as typed, within 1 px; an autoSize text shape's stored `w` must equal
- * its rendered width everywhere.
+ * lines) in every page must equal the writer's as typed, within 1 px, and so must the label's part of the shape's
+ * geometry (hit tests and editing use it); an autoSize text shape's stored `w` must equal its rendered width everywhere.
  */
 
 const texts = {
@@ -24,6 +24,8 @@ interface LabelBox {
   lines: number;
   /** The text the label shows, line by line. */
   lineTexts: string[];
+  /** The label's part of the shape's geometry (what hit tests and editing use), from tldraw's measurement. */
+  geometry: { width: number; height: number };
   /** The shape's stored `props.w` (text shapes) and `props.autoSize`. */
   storedW: number | null;
   autoSize: boolean | null;
@@ -93,11 +95,14 @@ function labelsOf(page: Page, ids: string[]): Promise<Record<string, LabelBox | 
         }
       }
       const props = shape.props as { w?: number; autoSize?: boolean };
+      const geometry = editor.getShapeGeometry(id) as { children?: unknown[]; isLabel?: boolean };
+      const labelPart = [geometry, ...(geometry.children ?? [])].find((part: any) => part.isLabel) as any;
       out[id] = {
         width: box.width / zoom,
         height: box.height / zoom,
         lines: lines.size,
         lineTexts: [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, text]) => text.trim()),
+        geometry: { width: labelPart.bounds.w, height: labelPart.bounds.h },
         storedW: shape.type === 'text' ? (props.w ?? null) : null,
         autoSize: shape.type === 'text' ? (props.autoSize ?? null) : null,
       };
@@ -124,6 +129,8 @@ function expectSameLabels(where: string, seen: Record<string, LabelBox>, typed: 
     expect(got.lineTexts, what).toEqual(want.lineTexts);
     expect(Math.abs(got.width - want.width), what).toBeLessThanOrEqual(1);
     expect(Math.abs(got.height - want.height), what).toBeLessThanOrEqual(1);
+    expect(Math.abs(got.geometry.width - want.geometry.width), `${what}: label geometry`).toBeLessThanOrEqual(1);
+    expect(Math.abs(got.geometry.height - want.geometry.height), `${what}: label geometry`).toBeLessThanOrEqual(1);
     if (got.autoSize) expect(Math.abs(got.storedW! - got.width), `${what}: stored w against rendered width`).toBeLessThanOrEqual(1);
   }
 }

@@ -51,6 +51,21 @@ let flushScheduled = false
 let installed = false
 let clearTimer: ReturnType<typeof setTimeout> | undefined
 
+let estimates = 0
+
+/**
+ * How many estimates have been handed out so far. A size computed while this changed rests on an
+ * estimate: a cache outside tldraw's reactive system must not keep it (labelSizeCache.ts).
+ */
+export function estimatesHandedOut(): number {
+  return estimates
+}
+
+/** The page's fonts now, as sizes are tagged with (a remembered size is good only under the same). */
+export function currentFonts(): string {
+  return fontsState()
+}
+
 /** Counters for tests and the curious: how the last opening was measured. */
 export const textMeasureStats = { batches: 0, batched: 0, single: 0, staleFonts: 0 }
 
@@ -59,8 +74,11 @@ function keyOf(html: string, opts: TLMeasureTextOpts): string {
 }
 
 function estimate(opts: TLMeasureTextOpts): TLMeasuredTextSize {
+  estimates++
   const lineHeight = Math.round(opts.fontSize * opts.lineHeight)
-  return { x: 0, y: 0, w: opts.maxWidth ?? opts.minWidth ?? opts.fontSize * 8, h: lineHeight, scrollWidth: 0 }
+  const w = opts.maxWidth ?? opts.minWidth ?? opts.fontSize * 8
+  // scrollWidth = w: "no overflow", or a note would ask again at each smaller font size (~9 requests).
+  return { x: 0, y: 0, w, h: lineHeight, scrollWidth: w }
 }
 
 /** Whether tldraw's reactive system is computing something now (geometry caches are derivations). */

@@ -12,6 +12,7 @@ import {
   type TLShape,
   type TLShapeId,
 } from 'tldraw'
+import { rememberMeasuredLabelSizesOnly } from './labelSizeCache.ts'
 
 /**
  * Shape utils whose shapes render their content only once they have been on screen.
@@ -64,12 +65,15 @@ function showOnceVisible<T extends ShapeUtilClass>(Base: T): T {
   }
 }
 
-/** Passed to `<Tldraw shapeUtils>`; they replace tldraw's utils of the same types. */
+/**
+ * Passed to `<Tldraw shapeUtils>`; they replace tldraw's utils of the same types. Geo and note
+ * utils also keep their label sizes honest while a board opens (labelSizeCache.ts).
+ */
 export const lazyShapeUtils = [
-  showOnceVisible(GeoShapeUtil),
+  showOnceVisible(rememberMeasuredLabelSizesOnly(GeoShapeUtil, '_labelSizesForGeoCache')),
   showOnceVisible(TextShapeUtil),
   showOnceVisible(DrawShapeUtil),
   showOnceVisible(HighlightShapeUtil),
-  showOnceVisible(NoteShapeUtil),
+  showOnceVisible(rememberMeasuredLabelSizesOnly(NoteShapeUtil, '_labelSizesForNoteCache')),
   showOnceVisible(LineShapeUtil),
 ]
