@@ -97,19 +97,18 @@ export interface BoardPeopleApi {
 /** The people API of `room`. */
 export function createBoardPeopleApi(room: string, { serverUrl = '', fetch: doFetch = (...a) => fetch(...a) }: PeopleApiOptions = {}): BoardPeopleApi {
   const base = `${serverUrl.replace(/\/+$/, '')}/api/boards/${encodeURIComponent(room)}`
-  let lastOwner: OwnerInfo | null | undefined
-  const fail = (status: number, reason: string) => new PeopleApiError(status, reason || `HTTP ${status}`, status === 403 ? lastOwner : undefined)
   const call = async (path: string, init: { method?: string; json?: unknown } = {}) => {
-    lastOwner = undefined
-    // The 403 body's `owner` is read here; apiRequest keeps only the reason.
+    // The 403 body's `owner` is read here (apiRequest keeps only the reason), per call: calls may overlap.
+    let owner: OwnerInfo | null | undefined
     const peek: typeof fetch = async (...args) => {
       const response = await doFetch(...args)
       if (response.status === 403) {
         const body = (await response.clone().json().catch(() => null)) as { owner?: OwnerInfo | null } | null
-        if (body && 'owner' in body) lastOwner = body.owner ?? null
+        if (body && 'owner' in body) owner = body.owner ?? null
       }
       return response
     }
+    const fail = (status: number, reason: string) => new PeopleApiError(status, reason || `HTTP ${status}`, status === 403 ? owner : undefined)
     return apiRequest(peek, `${base}${path}`, null, init, fail)
   }
   return {
