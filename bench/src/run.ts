@@ -25,12 +25,13 @@ import { stroke } from './scenarios/stroke.ts';
 import { board } from './scenarios/board.ts';
 import { catalog } from './scenarios/catalog.ts';
 import { backup } from './scenarios/backup.ts';
+import { crowd } from './scenarios/crowd.ts';
 import { xcpu, xfanout } from './scenarios/scaleout.ts';
 import { ScenarioSkipped, type Context, type Options, type Scenario, type Value } from './scenario.ts';
 import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, type TargetName } from './servers.ts';
 import { fmt, median } from './stats.ts';
 
-const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, reconnectStorm, durability, stroke, xfanout, xcpu, board, catalog, backup];
+const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, reconnectStorm, durability, stroke, xfanout, xcpu, board, catalog, backup, crowd];
 const ALIASES: Record<string, string> = {
   cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability',
   paint: 'board', scaleout: 'xfanout',
@@ -46,11 +47,11 @@ interface Args extends Options {
 }
 
 function usage(): never {
-  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--paired] [--targets ${Object.keys(TARGETS).join(',')}]`);
+  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--paired] [--crowd-seconds S] [--crowd-seed N] [--crowd-workers N] [--targets ${Object.keys(TARGETS).join(',')}]`);
   process.exit(2);
 }
 
-const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'wait-idle', 'targets'];
+const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'wait-idle', 'targets', 'crowd-seconds', 'crowd-seed', 'crowd-workers'];
 
 /**
  * The root script is `npm run bench --workspace bench`, so `npm run bench -- --runs 3` from the root reaches us
@@ -107,6 +108,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--rounds') args.rounds = Math.round(value());
     else if (arg === '--idle-clients') args.idleClients = Math.round(value());
     else if (arg === '--wait-idle') args.waitIdleS = value();
+    else if (arg === '--crowd-seconds') args.crowdSeconds = value();
+    else if (arg === '--crowd-seed') args.crowdSeed = Math.round(value());
+    else if (arg === '--crowd-workers') args.crowdWorkers = Math.round(value());
     else if (arg === '--targets') {
       const names = (argv[++i] ?? '').split(',').filter(Boolean);
       if (names.some((n) => !(n in TARGETS))) usage();

@@ -21,6 +21,10 @@ export interface Options {
   rounds: number;
   /** Clients for the idle-memory scenario (2,000 unless the fd limit forces fewer). */
   idleClients: number;
+  /** Crowd scenario: seconds of drawing (default 60, the documented figure), PRNG seed, client worker threads. */
+  crowdSeconds?: number;
+  crowdSeed?: number;
+  crowdWorkers?: number;
 }
 
 export interface Context extends Options {
