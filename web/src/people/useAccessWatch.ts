@@ -11,8 +11,15 @@ import { accessLossOf } from './peopleRules.ts'
  *   session ended, the gate shows the no-access page, reconnects with the new role, or shows the sign-in page. Other
  *   refusals (trash, tokens) stay the board's own.
  * - a raised role is not pushed by the server (closing a viewer's socket would stop clients that never retry a 4403),
- *   so a read-only board asks again whenever its tab comes back into focus, and reconnects when it may now edit.
+ *   so a read-only board asks again every {@link RAISED_ROLE_POLL_MS} while its tab is visible and whenever the tab
+ *   comes back into focus, and reconnects when it may now edit.
  */
+/**
+ * How often a read-only board in a visible tab asks whether it may edit now. One small request per viewer every few
+ * seconds costs the server nothing noticeable, and a person made editor can draw within this time without reloading.
+ */
+export const RAISED_ROLE_POLL_MS = 4_000
+
 export function useAccessWatch(board: RoomBoard | null): void {
   const people = usePeople()
   const loss = useValue(
@@ -48,7 +55,9 @@ export function useAccessWatch(board: RoomBoard | null): void {
     const onVisible = () => void recheck()
     window.addEventListener('focus', onVisible)
     document.addEventListener('visibilitychange', onVisible)
+    const poll = window.setInterval(onVisible, RAISED_ROLE_POLL_MS)
     return () => {
+      window.clearInterval(poll)
       window.removeEventListener('focus', onVisible)
       document.removeEventListener('visibilitychange', onVisible)
     }
