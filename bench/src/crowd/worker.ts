@@ -54,7 +54,8 @@ export interface WorkerReport {
   threadCpuS: number;
 }
 
-const CURSOR_EVERY_FRAMES = 6; // 60 Hz / 6 = cursors at 10 Hz
+/** Cursors move at 10 Hz. */
+const CURSOR_MS = 100;
 const input = workerData as WorkerInput;
 const port = parentPort!;
 
@@ -106,17 +107,22 @@ async function main(): Promise<void> {
   for (const client of clients) Object.assign(client.bytes, newCounter());
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.threadCpuUsage();
-  let frame = 0;
   let drawing = true;
+  /** Per client: the last 10 Hz cursor beat it moved on. */
+  const cursorBeats = artists.map(() => -1);
   clock.recording = true;
   clock.onInput(() => {
     if (!drawing) return;
     const elapsed = epochNow() - atMs;
-    frame++;
     for (let i = 0; i < artists.length; i++) {
       artists[i].frame(elapsed);
-      // Each client's cursor on its own phase of the 10 Hz beat, so the crowd's cursors do not move in lockstep.
-      if (elapsed < input.durationMs && (frame + input.clients[i]) % CURSOR_EVERY_FRAMES === 0) artists[i].moveCursor();
+      // By the clock, not by frames, so a late frame does not lower the cursor rate; each client on its own phase
+      // of the beat, so the crowd's cursors do not move in lockstep.
+      const beat = Math.floor((elapsed + (input.clients[i] * CURSOR_MS) / input.clientCount) / CURSOR_MS);
+      if (elapsed < input.durationMs && beat > cursorBeats[i]) {
+        cursorBeats[i] = beat;
+        artists[i].moveCursor();
+      }
     }
     if (elapsed >= input.durationMs && artists.every((a) => a.done)) drawing = false;
   });
