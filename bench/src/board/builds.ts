@@ -1,8 +1,9 @@
 /**
- * The built pages the board scenario opens, built when missing or stale:
- * - web/dist, Scrawl's app as `npm start` serves it (built when missing, as before: delete it to rebuild);
- * - bench/tldraw-page/dist, the tldraw sync page (rebuilt when older than its sources or tldraw's package);
- * - for the CPU profiles, unminified builds of both under bench/.build/ (rebuilt when older than their sources):
+ * The built pages the board scenario opens, each built when missing or older than its sources:
+ * - bench/.build/scrawl, Scrawl's app built with web's own Vite config, as `npm run build --workspace web` builds
+ *   web/dist (the bench's own copy, so a rebuild of web/dist during a run cannot change files under a page load);
+ * - bench/tldraw-page/dist, the tldraw sync page (also rebuilt when tldraw's package changes);
+ * - for the CPU profiles, unminified builds of both under bench/.build/:
  *   the bundle then keeps a `// <module path>` line before each module, which is how cpu-profile.ts traces a
  *   sample to its package. Minified code runs the same functions; only names and lines differ.
  * Every directory written here is gitignored.
@@ -18,6 +19,8 @@ const vite = join(repoRoot, 'node_modules', '.bin', 'vite');
 const tldrawPage = join(repoRoot, 'bench', 'tldraw-page');
 /** The tldraw sync page, built for the measured loads (the anchor's STATIC_DIR). */
 export const TLDRAW_PAGE_DIST = join(tldrawPage, 'dist');
+/** Scrawl's app, minified, for the measured loads. */
+export const SCRAWL_DIST = join(repoRoot, 'bench', '.build', 'scrawl');
 /** Unminified builds for the CPU profiles. */
 export const SCRAWL_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'scrawl-profile');
 export const TLDRAW_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'tldraw-profile');
@@ -63,16 +66,6 @@ function ensureFresh(outDir: string, sources: string[], build: () => void): stri
   return `${outDir} built now`;
 }
 
-/** Scrawl's web/dist, built when missing (the server serves the app from there). Returns a line for the notes. */
-export function ensureWebBuild(): string {
-  const index = join(repoRoot, 'web', 'dist', 'index.html');
-  if (existsSync(index)) return `web/dist built ${statSync(index).mtime.toISOString()} (not rebuilt; delete it to rebuild)`;
-  console.log('  web/dist missing: npm run build --workspace web');
-  const result = spawnSync('npm', ['run', 'build', '--workspace', 'web'], { cwd: repoRoot, stdio: 'inherit', timeout: 600_000 });
-  if (result.status !== 0 || !existsSync(index)) throw new ScenarioSkipped('web/dist is missing and `npm run build --workspace web` failed');
-  return 'web/dist built now';
-}
-
 /** tldraw's installed package: a tldraw upgrade rebuilds the page. */
 const tldrawPackage = join(repoRoot, 'node_modules', 'tldraw', 'package.json');
 
@@ -81,11 +74,18 @@ export function ensureTldrawPage(): string {
   return ensureFresh(TLDRAW_PAGE_DIST, [tldrawPage, tldrawPackage], () => viteBuild('the tldraw sync page', tldrawPage, []));
 }
 
+const web = join(repoRoot, 'web');
+const webSources = [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage];
+
+/** Scrawl's app for the measured loads (bench/.build/scrawl). Returns a line for the notes. */
+export function ensureScrawlBuild(): string {
+  return ensureFresh(SCRAWL_DIST, webSources, () => viteBuild("Scrawl's app", web, ['--outDir', SCRAWL_DIST, '--emptyOutDir']));
+}
+
 /** Unminified builds of Scrawl's app and the tldraw sync page for the CPU profiles. Returns lines for the notes. */
 export function ensureProfileBuilds(): string[] {
-  const web = join(repoRoot, 'web');
   return [
-    ensureFresh(SCRAWL_PROFILE_DIST, [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage], () =>
+    ensureFresh(SCRAWL_PROFILE_DIST, webSources, () =>
       viteBuild('Scrawl (unminified, for the profile)', web, ['--outDir', SCRAWL_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),
     ensureFresh(TLDRAW_PROFILE_DIST, [tldrawPage, tldrawPackage], () =>
       viteBuild('the tldraw sync page (unminified, for the profile)', tldrawPage, ['--outDir', TLDRAW_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),

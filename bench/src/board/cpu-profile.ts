@@ -23,8 +23,8 @@ export interface ProfileSummary {
   totalMs: number;
   /** Self time by group, largest first. */
   groups: ProfileShare[];
-  /** The functions with the most self time, "name (group)", largest first. */
-  functions: ProfileShare[];
+  /** The functions with the most self time, "name (group)", largest first, each with its main callers. */
+  functions: Array<ProfileShare & { callers: ProfileShare[] }>;
 }
 
 /** Module path prefixes -> group, first match wins. Paths are as the bundler writes them (relative to the build root). */
@@ -118,17 +118,30 @@ export function summariseProfile(profile: CpuProfile, sources: Map<string, strin
     const id = profile.samples[i]!;
     selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   }
+  const nameOf = (id: number) => {
+    const { functionName } = byId.get(id)!.callFrame;
+    return /^\(.*\)$/.test(functionName) ? functionName : `${functionName || '(anonymous)'} (${nodeGroup(id)})`;
+  };
   const groups = new Map<string, number>();
   const functions = new Map<string, number>();
+  // A function's self time split by who called it: a DOM read's layout shows up in its caller's self time, so the
+  // caller is what tells which code asked for it.
+  const callers = new Map<string, Map<string, number>>();
   for (const [id, ms] of selfMs) {
     const group = nodeGroup(id);
     groups.set(group, (groups.get(group) ?? 0) + ms);
-    const { functionName } = byId.get(id)!.callFrame;
-    const name = /^\(.*\)$/.test(functionName) ? functionName : `${functionName || '(anonymous)'} (${group})`;
+    const name = nameOf(id);
     functions.set(name, (functions.get(name) ?? 0) + ms);
+    const caller = parent.has(id) ? nameOf(parent.get(id)!) : '(none)';
+    if (!callers.has(name)) callers.set(name, new Map());
+    callers.get(name)!.set(caller, (callers.get(name)!.get(caller) ?? 0) + ms);
   }
   const sorted = (map: Map<string, number>) => [...map].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
-  return { totalMs: (profile.endTime - profile.startTime) / 1000, groups: sorted(groups), functions: sorted(functions).slice(0, top) };
+  return {
+    totalMs: (profile.endTime - profile.startTime) / 1000,
+    groups: sorted(groups),
+    functions: sorted(functions).slice(0, top).map((f) => ({ ...f, callers: sorted(callers.get(f.name)!).slice(0, 3) })),
+  };
 }
 
 /** The script URLs a profile's samples ran in (to fetch their sources). */

@@ -1,8 +1,8 @@
 /**
- * Scrawl for the board scenario's CPU profile: server/src/main.ts's wiring for a LevelDB store (DATA_DIR, the
- * same configuration variables), serving the web app from WEB_ROOT instead of web/dist, which main.ts has no variable
- * for. The scenario points WEB_ROOT at an unminified build of the same app (builds.ts) and DATA_DIR at the data of
- * the server it measured, so the profiled page opens the same stored board.
+ * Scrawl for the board scenario: server/src/main.ts's wiring for a LevelDB store (DATA_DIR, the same configuration
+ * variables), serving the web app from WEB_ROOT instead of web/dist, which main.ts has no variable for. The scenario
+ * serves its own build of the app (builds.ts), so that another build of web/dist during a run cannot pull files from
+ * under a page load, and for the CPU profile an unminified build, with DATA_DIR the data of the server it measured.
  *
  * Started by ServerProcess with the root `npm start` script's Node flags; drains on SIGTERM like main.ts.
  */

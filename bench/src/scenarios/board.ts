@@ -4,7 +4,7 @@
  *
  * 1. The same board (bench/src/board/board-records.ts: 30 % text, 30 % labelled geo, 20 % freehand strokes, 20 %
  *    arrows bound at both ends) is written once per size through each product's own client (board/writers.ts):
- *    into a fresh Scrawl server (LevelDB store, the built app from web/dist) over /yjs, laid out as
+ *    into a fresh Scrawl server (LevelDB store, serving the bench's own build of web/, board/builds.ts) over /yjs, laid out as
  *    docs/document-schema.md says, labels as typed text in `texts`; and into the tldraw sync anchor
  *    (bench/src/anchors/tldraw-sync.ts, serving bench/tldraw-page's build) by TLSyncClient with a tldraw store.
  * 2. Debian's Chromium (playwright-core, headless, never a downloaded browser) opens /b/:room on each 3 times, each
@@ -21,7 +21,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { BOARD_COLUMNS, BOARD_SPACING } from '../board/board-records.ts';
-import { ensureProfileBuilds, ensureTldrawPage, ensureWebBuild, SCRAWL_PROFILE_DIST, TLDRAW_PAGE_DIST, TLDRAW_PROFILE_DIST } from '../board/builds.ts';
+import { ensureProfileBuilds, ensureScrawlBuild, ensureTldrawPage, SCRAWL_DIST, SCRAWL_PROFILE_DIST, TLDRAW_PAGE_DIST, TLDRAW_PROFILE_DIST } from '../board/builds.ts';
 import { profileScripts, summariseProfile, type ProfileSummary } from '../board/cpu-profile.ts';
 import { openBoard, type BoardLoad, type OpenBoardOptions } from '../board/page-load.ts';
 import { writeScrawlBoard, writeTldrawBoard, type Written } from '../board/writers.ts';
@@ -37,7 +37,7 @@ const PROFILE_SIZE = 10_000;
 const PROFILE_SAMPLING_US = 250;
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const scrawlProfileEntry = join(repoRoot, 'bench', 'src', 'board', 'scrawl-profile-entry.ts');
+const scrawlEntry = join(repoRoot, 'bench', 'src', 'board', 'scrawl-entry.ts');
 
 type Product = 'scrawl' | 'tldraw';
 const PRODUCTS: Product[] = ['scrawl', 'tldraw'];
@@ -114,7 +114,11 @@ function printProfile(product: Product, summary: ProfileSummary): string {
   lines.push('  self time by group:');
   for (const g of summary.groups.slice(0, 14)) lines.push(`    ${fmt(g.ms).padStart(7)} ms  ${pct(g.ms).padStart(7)}  ${g.name}`);
   lines.push('  top functions by self time:');
-  for (const f of summary.functions) lines.push(`    ${fmt(f.ms).padStart(7)} ms  ${f.name}`);
+  for (const f of summary.functions) {
+    lines.push(`    ${fmt(f.ms).padStart(7)} ms  ${f.name}`);
+    // Who asked: V8's own entries have no JavaScript caller worth naming.
+    if (!/^\(/.test(f.name)) lines.push(`               called from ${f.callers.map((c) => `${c.name} ${fmt(c.ms)} ms`).join(', ')}`);
+  }
   return lines.join('\n');
 }
 
@@ -142,13 +146,13 @@ export const board: Scenario = {
   metrics: metrics(),
   async run(target, ctx) {
     if (!existsSync(CHROMIUM)) throw new ScenarioSkipped(`${CHROMIUM} not found (Debian's chromium package)`);
-    for (const line of [ensureWebBuild(), ensureTldrawPage(), ...ensureProfileBuilds()]) ctx.note(target, line);
+    for (const line of [ensureScrawlBuild(), ensureTldrawPage(), ...ensureProfileBuilds()]) ctx.note(target, line);
     const values: Record<string, Value> = {};
     const servers: Partial<Record<'scrawl' | 'tldraw' | 'scrawlProfile' | 'tldrawProfile', ServerProcess>> = {};
     let browser: Browser | undefined;
     const profiles: string[] = [];
     try {
-      servers.scrawl = await ServerProcess.start('scrawl');
+      servers.scrawl = await ServerProcess.start('scrawl', { WEB_ROOT: SCRAWL_DIST }, scrawlEntry);
       servers.tldraw = await ServerProcess.start('tldraw', { STATIC_DIR: TLDRAW_PAGE_DIST });
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
       const origin = (product: Product) => `http://127.0.0.1:${servers[product]!.port}`;
@@ -187,8 +191,9 @@ export const board: Scenario = {
       // The profiled opens: the same stored board behind unminified builds of the same pages.
       const room = rooms.get(PROFILE_SIZE)!;
       const dataDir = servers.scrawl.dataDir;
-      await servers.scrawl.stop();
-      servers.scrawlProfile = await ServerProcess.start('scrawl', { DATA_DIR: dataDir, WEB_ROOT: SCRAWL_PROFILE_DIST }, scrawlProfileEntry);
+      await stopAndReport(servers.scrawl, target, ctx);
+      delete servers.scrawl;
+      servers.scrawlProfile = await ServerProcess.start('scrawl', { DATA_DIR: dataDir, WEB_ROOT: SCRAWL_PROFILE_DIST }, scrawlEntry);
       servers.tldrawProfile = await ServerProcess.start('tldraw', { STATIC_DIR: TLDRAW_PROFILE_DIST });
       await writeTldrawBoard(servers.tldrawProfile.port, room, PROFILE_SIZE);
       await new Promise((r) => setTimeout(r, 1_000));
