@@ -47,11 +47,11 @@ interface Args extends Options {
 }
 
 function usage(): never {
-  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--paired] [--crowd-seconds S] [--crowd-seed N] [--crowd-workers N] [--targets ${Object.keys(TARGETS).join(',')}]`);
+  console.log(`usage: npm run bench -- [${SCENARIOS.map((s) => (s.optIn ? `${s.name}(opt-in)` : s.name)).join('|')} ...] [--runs N] [--duration S] [--rounds N] [--wait-idle S] [--paired] [--crowd-seconds S] [--crowd-clients N] [--crowd-seed N] [--crowd-workers N] [--targets ${Object.keys(TARGETS).join(',')}]`);
   process.exit(2);
 }
 
-const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'wait-idle', 'targets', 'crowd-seconds', 'crowd-seed', 'crowd-workers'];
+const FLAGS = ['runs', 'duration', 'rounds', 'idle-clients', 'wait-idle', 'targets', 'crowd-seconds', 'crowd-clients', 'crowd-seed', 'crowd-workers'];
 
 /**
  * The root script is `npm run bench --workspace bench`, so `npm run bench -- --runs 3` from the root reaches us
@@ -109,6 +109,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--idle-clients') args.idleClients = Math.round(value());
     else if (arg === '--wait-idle') args.waitIdleS = value();
     else if (arg === '--crowd-seconds') args.crowdSeconds = value();
+    else if (arg === '--crowd-clients') args.crowdClients = Math.max(2, Math.round(value()));
     else if (arg === '--crowd-seed') args.crowdSeed = Math.round(value());
     else if (arg === '--crowd-workers') args.crowdWorkers = Math.round(value());
     else if (arg === '--targets') {

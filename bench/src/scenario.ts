@@ -21,8 +21,9 @@ export interface Options {
   rounds: number;
   /** Clients for the idle-memory scenario (2,000 unless the fd limit forces fewer). */
   idleClients: number;
-  /** Crowd scenario: seconds of drawing (default 60, the documented figure), PRNG seed, client worker threads. */
+  /** Crowd scenario: seconds of drawing (default 60, the documented figure), clients, PRNG seed, worker threads. */
   crowdSeconds?: number;
+  crowdClients?: number;
   crowdSeed?: number;
   crowdWorkers?: number;
 }

@@ -93,7 +93,13 @@ export class Fleet {
         seed: options.seed, durationMs: options.durationMs, settleTimeoutMs: options.settleTimeoutMs,
         sendTimes: sendTimes.buffer, strokesPerClient,
       };
-      workers.push(new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, env: { ...process.env, NODE_ENV: 'production' } }));
+      // CROWD_CPU_PROF_DIR=<dir>: each worker writes a V8 CPU profile there when it ends (where the clients' time goes).
+      const profileDir = process.env.CROWD_CPU_PROF_DIR;
+      workers.push(new Worker(new URL('./worker.ts', import.meta.url), {
+        workerData: data,
+        env: { ...process.env, NODE_ENV: 'production' },
+        execArgv: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : undefined,
+      }));
     }
     const fleet = new Fleet(options, workers, points * (options.clients - 1));
     try {

@@ -10,6 +10,7 @@
  * ever fires on them) and a counting `ws` as `WebSocket`. Only the worker threads running tldraw clients install
  * them.
  */
+import { setMaxListeners } from 'node:events';
 import * as syncCore from '@tldraw/sync-core';
 import { TLSyncClient, type TLPersistentClientSocket } from '@tldraw/sync-core';
 import { atom, computed } from '@tldraw/state';
@@ -38,6 +39,8 @@ export function installBrowserStubs(): void {
   // devicePixelRatio: tldraw reads it for a new instance record whenever `window` exists.
   global.window ??= Object.assign(new EventTarget(), { devicePixelRatio: 1, navigator: globalThis.navigator });
   global.document ??= Object.assign(new EventTarget(), { hidden: false });
+  // Every client's adapter listens on these two; dozens of listeners on one target is expected here, not a leak.
+  setMaxListeners(0, global.window as EventTarget, global.document as EventTarget);
   const WebSocketClass = countingWebSocket((url) => {
     const session = new URL(url).searchParams.get('sessionId') ?? '';
     const counter = countersBySession.get(session);
