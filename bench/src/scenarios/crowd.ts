@@ -67,6 +67,8 @@ export const crowd: Scenario = {
     { key: 'upPerPoint', label: 'clients -> server per stroke point, all traffic (B)' },
     { key: 'downStrokePerPoint', label: 'server -> clients per stroke point, without cursor-only messages (B)' },
     { key: 'upStrokePerPoint', label: 'clients -> server per stroke point, without cursor-only messages (B)' },
+    { key: 'upMsgsPerPoint', label: 'clients -> server messages per stroke point, all traffic' },
+    { key: 'downMsgsPerPoint', label: 'server -> clients messages per stroke point, all traffic' },
     { key: 'converged', label: 'converged (shape records equal)', ratio: false },
     { key: 'benchCpuPct', label: 'bench process CPU, clients (% of a core)' },
     { key: 'frameLateP99', label: 'client frames late, worst worker p99 (ms)' },
@@ -116,6 +118,9 @@ export const crowd: Scenario = {
           upPerPoint: result.bytes.sentBytes / result.pointsWritten,
           downStrokePerPoint: (result.bytes.receivedBytes - result.bytes.presenceReceivedBytes) / result.pointsWritten,
           upStrokePerPoint: (result.bytes.sentBytes - result.bytes.presenceSentBytes) / result.pointsWritten,
+          // A writer whose frames run late puts several points in one update: fewer, larger messages per point.
+          upMsgsPerPoint: result.bytes.sentMessages / result.pointsWritten,
+          downMsgsPerPoint: result.bytes.receivedMessages / result.pointsWritten,
           converged: convergence(result),
           benchCpuPct: (100 * (bench.user + bench.system)) / 1e6 / wallS,
           frameLateP99: worst((w) => w.frameLateMs.p99),
