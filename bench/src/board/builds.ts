@@ -6,10 +6,12 @@
  * - for the CPU profiles, unminified builds of both under bench/.build/:
  *   the bundle then keeps a `// <module path>` line before each module, which is how cpu-profile.ts traces a
  *   sample to its package. Minified code runs the same functions; only names and lines differ.
+ * BENCH_WEB_REF (optional): build Scrawl's app from that commit's web/ (`git archive`) instead of the working tree,
+ * to measure a commit while uncommitted work sits in the checkout. Unset: the working tree, as `npm run build` would.
  * Every directory written here is gitignored.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScenarioSkipped } from '../scenario.ts';
 import { repoRoot } from '../servers.ts';
@@ -57,13 +59,19 @@ function viteBuild(what: string, cwd: string, args: string[]): void {
   }
 }
 
-/** Builds `outDir` with `build` unless its index.html is newer than every file under `sources`. */
-function ensureFresh(outDir: string, sources: string[], build: () => void): string {
+/**
+ * Builds `outDir` with `build` unless its index.html is newer than every file under `sources` and it was built from
+ * the same `origin` (a description of the sources: the working tree or a commit), kept in a file beside it.
+ */
+function ensureFresh(outDir: string, sources: string[], build: () => void, origin = 'working tree'): string {
   const index = join(outDir, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return `${outDir} up to date`;
+  const stamp = `${outDir}.origin`;
+  const sameOrigin = existsSync(stamp) && readFileSync(stamp, 'utf8') === origin;
+  if (sameOrigin && existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return `${outDir} (${origin}) up to date`;
   build();
   if (!existsSync(index)) throw new ScenarioSkipped(`building ${outDir} left no index.html`);
-  return `${outDir} built now`;
+  writeFileSync(stamp, origin);
+  return `${outDir} (${origin}) built now`;
 }
 
 /** tldraw's installed package: a tldraw upgrade rebuilds the page. */
@@ -74,19 +82,36 @@ export function ensureTldrawPage(): string {
   return ensureFresh(TLDRAW_PAGE_DIST, [tldrawPage, tldrawPackage], () => viteBuild('the tldraw sync page', tldrawPage, []));
 }
 
-const web = join(repoRoot, 'web');
-const webSources = [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage];
+/** Where Scrawl's app is built from: web/ of the working tree, or of the commit BENCH_WEB_REF names (extracted once). */
+function webSource(): { web: string; origin: string } {
+  const ref = process.env.BENCH_WEB_REF;
+  if (!ref) return { web: join(repoRoot, 'web'), origin: 'working tree' };
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  // Inside the repository, so that the copy resolves the workspace's node_modules like web/ itself.
+  const root = join(repoRoot, 'bench', '.build', `web-${commit.slice(0, 12)}`);
+  if (!existsSync(join(root, 'web', 'index.html'))) {
+    mkdirSync(root, { recursive: true });
+    const archive = spawnSync('git', ['archive', commit, 'web'], { cwd: repoRoot, maxBuffer: 256 * 1024 * 1024 });
+    const untar = spawnSync('tar', ['-x', '-C', root], { input: archive.stdout });
+    if (archive.status !== 0 || untar.status !== 0) throw new ScenarioSkipped(`cannot extract web/ of ${ref} (${commit})`);
+  }
+  return { web: join(root, 'web'), origin: `web/ at ${commit.slice(0, 12)}` };
+}
+
+const sourcesOf = (web: string) => [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage];
 
 /** Scrawl's app for the measured loads (bench/.build/scrawl). Returns a line for the notes. */
 export function ensureScrawlBuild(): string {
-  return ensureFresh(SCRAWL_DIST, webSources, () => viteBuild("Scrawl's app", web, ['--outDir', SCRAWL_DIST, '--emptyOutDir']));
+  const { web, origin } = webSource();
+  return ensureFresh(SCRAWL_DIST, sourcesOf(web), () => viteBuild("Scrawl's app", web, ['--outDir', SCRAWL_DIST, '--emptyOutDir']), origin);
 }
 
 /** Unminified builds of Scrawl's app and the tldraw sync page for the CPU profiles. Returns lines for the notes. */
 export function ensureProfileBuilds(): string[] {
+  const { web, origin } = webSource();
   return [
-    ensureFresh(SCRAWL_PROFILE_DIST, webSources, () =>
-      viteBuild('Scrawl (unminified, for the profile)', web, ['--outDir', SCRAWL_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),
+    ensureFresh(SCRAWL_PROFILE_DIST, sourcesOf(web), () =>
+      viteBuild('Scrawl (unminified, for the profile)', web, ['--outDir', SCRAWL_PROFILE_DIST, '--emptyOutDir', '--minify', 'false']), origin),
     ensureFresh(TLDRAW_PROFILE_DIST, [tldrawPage, tldrawPackage], () =>
       viteBuild('the tldraw sync page (unminified, for the profile)', tldrawPage, ['--outDir', TLDRAW_PROFILE_DIST, '--emptyOutDir', '--minify', 'false'])),
   ];
