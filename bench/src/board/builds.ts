@@ -89,9 +89,10 @@ function webSource(): { web: string; origin: string } {
   const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: repoRoot, encoding: 'utf8' }).trim();
   // Inside the repository, so that the copy resolves the workspace's node_modules like web/ itself.
   const root = join(repoRoot, 'bench', '.build', `web-${commit.slice(0, 12)}`);
-  if (!existsSync(join(root, 'web', 'index.html'))) {
+  if (!existsSync(join(root, 'tsconfig.base.json'))) {
     mkdirSync(root, { recursive: true });
-    const archive = spawnSync('git', ['archive', commit, 'web'], { cwd: repoRoot, maxBuffer: 256 * 1024 * 1024 });
+    // web/tsconfig.json extends the root's base config, which Vite's transform reads.
+    const archive = spawnSync('git', ['archive', commit, 'web', 'tsconfig.base.json'], { cwd: repoRoot, maxBuffer: 256 * 1024 * 1024 });
     const untar = spawnSync('tar', ['-x', '-C', root], { input: archive.stdout });
     if (archive.status !== 0 || untar.status !== 0) throw new ScenarioSkipped(`cannot extract web/ of ${ref} (${commit})`);
   }
