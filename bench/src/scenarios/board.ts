@@ -112,7 +112,7 @@ function printProfile(product: Product, summary: ProfileSummary): string {
   const pct = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1)} %`;
   const lines = [`CPU profile, ${LABEL[product]}, one ${PROFILE_SIZE.toLocaleString('en')}-shape open (nav start -> painted, ${fmt(summary.totalMs)} ms sampled):`];
   lines.push('  self time by group:');
-  for (const g of summary.groups.slice(0, 14)) lines.push(`    ${fmt(g.ms).padStart(7)} ms  ${pct(g.ms).padStart(7)}  ${g.name}`);
+  for (const g of summary.groups) lines.push(`    ${fmt(g.ms).padStart(7)} ms  ${pct(g.ms).padStart(7)}  ${g.name}`);
   lines.push('  top functions by self time:');
   for (const f of summary.functions) {
     lines.push(`    ${fmt(f.ms).padStart(7)} ms  ${f.name}`);
