@@ -87,8 +87,10 @@ function webSource(): { web: string; origin: string } {
   const ref = process.env.BENCH_WEB_REF;
   if (!ref) return { web: join(repoRoot, 'web'), origin: 'working tree' };
   const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: repoRoot, encoding: 'utf8' }).trim();
+  // Keyed by web/'s tree, not the commit: commits that leave web/ alone reuse the copy and its builds.
+  const tree = execFileSync('git', ['rev-parse', `${commit}:web`], { cwd: repoRoot, encoding: 'utf8' }).trim();
   // Inside the repository, so that the copy resolves the workspace's node_modules like web/ itself.
-  const root = join(repoRoot, 'bench', '.build', `web-${commit.slice(0, 12)}`);
+  const root = join(repoRoot, 'bench', '.build', `web-${tree.slice(0, 12)}`);
   if (!existsSync(join(root, 'tsconfig.base.json'))) {
     mkdirSync(root, { recursive: true });
     // web/tsconfig.json extends the root's base config, which Vite's transform reads.
@@ -96,7 +98,7 @@ function webSource(): { web: string; origin: string } {
     const untar = spawnSync('tar', ['-x', '-C', root], { input: archive.stdout });
     if (archive.status !== 0 || untar.status !== 0) throw new ScenarioSkipped(`cannot extract web/ of ${ref} (${commit})`);
   }
-  return { web: join(root, 'web'), origin: `web/ at ${commit.slice(0, 12)}` };
+  return { web: join(root, 'web'), origin: `web/ tree ${tree.slice(0, 12)}` };
 }
 
 const sourcesOf = (web: string) => [join(web, 'src'), join(web, 'index.html'), join(web, 'vite.config.ts'), tldrawPackage];

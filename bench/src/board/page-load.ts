@@ -17,7 +17,8 @@
  * same 5 s. The same script drives both products' editors, so the work per frame is tldraw's rendering of what the
  * camera shows plus whatever each product's sync layer does meanwhile (nothing: the camera is session state).
  *
- * With `profile`, a Chromium CPU profile (CDP Profiler domain) covers navigation start -> painted frame.
+ * With `profile`, a Chromium CPU profile (CDP Profiler domain) covers navigation start -> painted frame, and a
+ * second one the pan and zoom.
  */
 import type { Browser } from 'playwright-core';
 
@@ -53,6 +54,8 @@ export interface BoardLoad {
   probe: Probe;
   panZoom?: PanZoom;
   profile?: CpuProfile;
+  /** The CPU profile of the pan and zoom (with `profile` and `panZoomMs`). */
+  panZoomProfile?: CpuProfile;
   pageErrors: string[];
 }
 
@@ -65,7 +68,7 @@ export interface OpenBoardOptions {
   height: number;
   /** Pan and zoom for this long after the painted frame; 0 skips it. */
   panZoomMs: number;
-  /** Take a CPU profile of navigation start -> painted. */
+  /** Take a CPU profile of navigation start -> painted, and one of the pan and zoom. */
   profile?: boolean;
   /** Sampling interval of the profile, µs (CDP's default is 1,000). */
   samplingIntervalUs?: number;
@@ -162,11 +165,14 @@ export async function openBoard(browser: Browser, url: string, options: OpenBoar
     const profile = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile : undefined;
     const probe = (await page.evaluate('window.__benchProbe')) as Probe;
     let panZoom: PanZoom | undefined;
+    let panZoomProfile: CpuProfile | undefined;
     if (options.panZoomMs > 0) {
       await page.waitForTimeout(1_000);
+      await cdp?.send('Profiler.start');
       panZoom = (await page.evaluate(panZoomScript(options.panZoomMs, options.width, options.height))) as PanZoom;
+      if (cdp) panZoomProfile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
     }
-    return { probe, panZoom, profile, pageErrors };
+    return { probe, panZoom, profile, panZoomProfile, pageErrors };
   } finally {
     await context.close();
   }

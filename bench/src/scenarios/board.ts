@@ -13,7 +13,8 @@
  *    the 3 loads' frames) and long tasks (median per load). Loads alternate between the products, so drift in the
  *    machine's speed falls on both.
  * 3. One more open of the 10,000-shape board on each, from unminified builds of the same pages, under a Chromium CPU
- *    profile (board/cpu-profile.ts): self time by package and the top functions, printed after the table.
+ *    profile (board/cpu-profile.ts), and its pan and zoom under another: self time by package and the top functions,
+ *    printed after the table.
  * The camera opens at the origin (1280 x 800 viewport), so tldraw renders the shapes in view and culls the rest;
  * "painted" is the time to a usable board, not to every shape drawn.
  */
@@ -108,9 +109,9 @@ function sideBySide(shapes: number, values: Record<string, Value>): string {
   return rows.map((r) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`).join('\n');
 }
 
-function printProfile(product: Product, summary: ProfileSummary): string {
+function printProfile(product: Product, phase: string, summary: ProfileSummary): string {
   const pct = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1)} %`;
-  const lines = [`CPU profile, ${LABEL[product]}, one ${PROFILE_SIZE.toLocaleString('en')}-shape open (nav start -> painted, ${fmt(summary.totalMs)} ms sampled):`];
+  const lines = [`CPU profile, ${LABEL[product]}, ${PROFILE_SIZE.toLocaleString('en')} shapes, ${phase} (${fmt(summary.totalMs)} ms sampled):`];
   lines.push('  self time by group:');
   for (const g of summary.groups) lines.push(`    ${fmt(g.ms).padStart(7)} ms  ${pct(g.ms).padStart(7)}  ${g.name}`);
   lines.push('  top functions by self time:');
@@ -122,12 +123,15 @@ function printProfile(product: Product, summary: ProfileSummary): string {
   return lines.join('\n');
 }
 
-/** Opens one board once more under the CPU profiler and summarises it, fetching the scripts from `origin`. */
-async function profileOpen(browser: Browser, origin: string, room: string, options: OpenBoardOptions): Promise<ProfileSummary> {
-  const load = await openBoard(browser, `${origin}/b/${room}`, { ...options, panZoomMs: 0, profile: true, samplingIntervalUs: PROFILE_SAMPLING_US });
+/**
+ * Opens one board once more under the CPU profiler, pans and zooms, and summarises both phases, fetching the
+ * scripts from `origin`.
+ */
+async function profileOpen(browser: Browser, origin: string, room: string, options: OpenBoardOptions): Promise<{ open: ProfileSummary; panZoom: ProfileSummary }> {
+  const load = await openBoard(browser, `${origin}/b/${room}`, { ...options, profile: true, samplingIntervalUs: PROFILE_SAMPLING_US });
   const sources = new Map<string, string>();
   for (const url of profileScripts(load.profile!)) sources.set(url, await (await fetch(url)).text());
-  return summariseProfile(load.profile!, sources);
+  return { open: summariseProfile(load.profile!, sources), panZoom: summariseProfile(load.panZoomProfile!, sources) };
 }
 
 async function stopAndReport(server: ServerProcess | undefined, target: Target, ctx: Context): Promise<void> {
@@ -197,11 +201,11 @@ export const board: Scenario = {
       servers.tldrawProfile = await ServerProcess.start('tldraw', { STATIC_DIR: TLDRAW_PROFILE_DIST });
       await writeTldrawBoard(servers.tldrawProfile.port, room, PROFILE_SIZE);
       await new Promise((r) => setTimeout(r, 1_000));
-      const options: OpenBoardOptions = { shapes: PROFILE_SIZE, width: 0, height: 0, panZoomMs: 0 };
+      const options: OpenBoardOptions = { shapes: PROFILE_SIZE, width: BOARD_COLUMNS * BOARD_SPACING, height: Math.ceil(PROFILE_SIZE / BOARD_COLUMNS) * BOARD_SPACING, panZoomMs: PAN_ZOOM_MS };
       for (const [product, server] of [['scrawl', servers.scrawlProfile], ['tldraw', servers.tldrawProfile]] as const) {
         const summary = await profileOpen(browser, `http://127.0.0.1:${server.port}`, room, options);
-        profiles.push(printProfile(product, summary));
-        console.log(`\n${profiles.at(-1)}\n`);
+        profiles.push(printProfile(product, 'one open (nav start -> painted)', summary.open), printProfile(product, `${PAN_ZOOM_MS / 1000} s of pan/zoom`, summary.panZoom));
+        console.log(`\n${profiles.slice(-2).join('\n\n')}\n`);
       }
     } finally {
       await browser?.close();
