@@ -10,14 +10,17 @@ import { PATCHED_HOCUSPOCUS_VERSION, seedFullState, syncStep2For } from '../src/
 import * as decoding from 'lib0/decoding';
 import { hocuspocusClient, startServer, synced, waitFor, yjsClient, type TestServer } from './harness.ts';
 
-// The upstream sources that src/sync/hocuspocus-patches.ts (MessageReceiver.apply) and src/sync/direct-messages.ts
-// (ClientConnection.documentConnections, Connection.messageQueue, the transaction origin and acknowledgement of an
-// update) were written against. When @hocuspocus/server changes, this fails on purpose: re-read those, re-check the
-// two modules, then update the hashes.
+// The upstream sources that src/sync/hocuspocus-patches.ts (MessageReceiver.apply, Document.handleUpdate),
+// src/sync/direct-messages.ts (ClientConnection.documentConnections, Connection.messageQueue, the transaction origin
+// and acknowledgement of an update) and src/sync/update-relay.ts (Document.connections and callbacks.onUpdate, what
+// Hocuspocus's onUpdate callback does: lastChangeTime, onChange, storeDocumentHooks) were written against. When
+// @hocuspocus/server changes, this fails on purpose: re-read those, re-check the three modules, then update the hashes.
 const UPSTREAM_SOURCES_SHA256: Record<string, string> = {
   'src/MessageReceiver.ts': 'cdb2ebb84096ec5f1ac16b86b765aa7c1c32cdc96a886e75475d43e0e507a5b9',
   'src/Connection.ts': 'f31b4e783644ffa0456c55580d82ef148f153286c1be95218069fbc890783a9d',
   'src/ClientConnection.ts': 'e4e0358f760cd3e76bd7ce4815b64c079af361241e864ca1bd1bd4c42397f277',
+  'src/Document.ts': '75d8074753020d17e683b2c112383f1b7c67c258d7fa1ab3741bf812fc108fe3',
+  'src/Hocuspocus.ts': '67514e78bee02d4574545dbe5b3d7774d491c800d7d40e59e91df4ffd155ec6f',
 };
 
 test('the patched Hocuspocus is the version the patches and the direct path were written against', () => {

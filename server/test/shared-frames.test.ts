@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { MAX_SHARED_PAYLOAD_BYTES, SHARED_FRAMES_WS_VERSION, sendBinary } from '../src/sync/shared-frames.ts';
+import { MAX_SHARED_PAYLOAD_BYTES, SHARED_FRAMES_WS_VERSION, buildFrame, sendBinary, writeFrame } from '../src/sync/shared-frames.ts';
 import { waitFor } from './harness.ts';
 
 /** A ws server on port 0 with `count` clients connected; the server's side of each connection, in connect order. */
@@ -83,6 +83,21 @@ test('frames written beside ws count in its unsent bytes (the slow-client bound 
     // Far more than the kernel's socket buffers take, so most of it must wait in the server's own buffer.
     for (let i = 0; i < 1_000; i++) sendBinary(ws, payload, 0);
     assert.ok(ws.bufferedAmount > 8 * 1024 * 1024, `bufferedAmount ${ws.bufferedAmount}`);
+  } finally {
+    clients[0].ws.terminate();
+    wss.close();
+  }
+});
+
+test('frames built once carry messages of every header size (2, 4 and 10 bytes) intact', async () => {
+  const { wss, serverSides, clients } = await connectedPairs(1);
+  try {
+    const [ws] = serverSides;
+    const lengths = [0, 1, 125, 126, 65_535, 65_536, 70_000];
+    const messages = lengths.map((length) => new Uint8Array(length).map((_, i) => (i * 7 + length) % 256));
+    for (const message of messages) writeFrame(ws, buildFrame(message.byteLength, (frame, offset) => frame.set(message, offset)));
+    await waitFor(() => clients[0].received.length === messages.length, 5_000);
+    assert.deepEqual(clients[0].received, messages.map(hex));
   } finally {
     clients[0].ws.terminate();
     wss.close();

@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode } from '../close-codes.ts';
 import * as decoding from 'lib0/decoding';
 import { AckGate } from './ack-gate.ts';
-import { sendBinary } from './shared-frames.ts';
+import { sendBinary, writeFrame } from './shared-frames.ts';
 import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
@@ -40,6 +40,8 @@ export class ClientSocket {
   overBufferBound = false;
   /** The largest single message sent so far (a first sync of a big board), which the hard cap allows on top. */
   private largestSend = 0;
+  /** Handles one frame the client sent (set by the socket server; the frame pacer calls it for frames that waited). */
+  handleFrame: (data: Buffer, isBinary: boolean) => void = () => {};
   /** This connection's message and byte budgets (close 4429 when spent). */
   readonly messageBudget: TokenBucket;
   readonly byteBudget: TokenBucket;
@@ -129,7 +131,36 @@ export class ClientSocket {
       return;
     }
     sendBinary(this.ws, bytes, offset, onSent);
-    const length = bytes.byteLength - offset;
+    this.sent(bytes.byteLength - offset);
+  }
+
+  /**
+   * Writes a broadcast frame already built for this endpoint (shared-frames.ts `buildFrame`) carrying a
+   * `messageBytes`-byte message, with the same counting and unsent-bytes bound as {@link transmit}. The socket must be
+   * open (the caller checks {@link isOpen}).
+   */
+  relay(frame: Buffer, messageBytes: number): void {
+    writeFrame(this.ws, frame);
+    this.sent(messageBytes);
+  }
+
+  /** Stops reading from the client while its frames wait for a later turn (see frame-pacer.ts). */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  /** Reads from the client again. */
+  resume(): void {
+    this.ws.resume();
+  }
+
+  /** True while frames can be written to the socket. */
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Counts a message of `length` bytes just sent, and drops a client whose backlog grows without bound. */
+  private sent(length: number): void {
     const traffic = this.metrics?.traffic[this.endpoint];
     if (traffic) {
       traffic.messagesOut += 1;
@@ -159,6 +190,8 @@ export class ClientSocket {
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
     this.metrics?.closes.inc({ code: String(code ?? 1000) });
     this.ws.close(code ?? 1000, reason);
+    // A socket paused by the frame pacer must read again, or the peer's close frame would never be read.
+    if (this.ws.isPaused) this.ws.resume();
   }
 
   /** Hocuspocus's name for an immediate close is the same as ours. */

@@ -6,7 +6,7 @@
  * request's query string), runs three promise chains over the extensions (beforeHandleMessage, beforeSync,
  * afterHandleMessage), decodes the document name twice and allocates a receiver and an encoder. In the relay
  * benchmark that machinery cost more server CPU than applying the updates. Scrawl's own per-message work is
- * synchronous bookkeeping (the store's append, the automatic version check, the turn budget), so when no other
+ * synchronous bookkeeping (the store's append, the automatic version check), so when no other
  * extension listens to those hooks this path does the same work in one synchronous call:
  * observers -> apply with the connection as transaction origin -> acknowledgement through the connection.
  *
@@ -16,18 +16,19 @@
  * The store's append and the apply happen in one synchronous call, so compacting from the live document (which
  * needs every appended update applied, see hocuspocus-patches.ts) never falls between them.
  * Everything else takes Hocuspocus's pipeline: joins (sync step 1), auth, stateless messages, read-only connections,
- * a turn over its message budget, and every message while a user extension listens to per-message hooks.
+ * and every message while a user extension listens to per-message hooks. A frame past its turn's message budget waits
+ * in the socket layer (frame-pacer.ts) and comes here in a later turn. The applied update is broadcast by Scrawl's
+ * relay (update-relay.ts) rather than Hocuspocus's per-update handler.
  *
  * It reads two private fields of @hocuspocus/server 4.7.0 (ClientConnection.documentConnections and
  * Connection.messageQueue); `server/test/hocuspocus-patches.test.ts` pins the upstream source they were read from.
  */
 import { OutgoingMessage, type Connection, type Document, type Extension, type beforeSyncPayload } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
-import * as Y from 'yjs';
 import { finishLoad } from '../persistence/deferred-load.ts';
 import { applyClientAwareness } from './hocuspocus-patches.ts';
 import { MessageType, SyncType } from './frames.ts';
-import type { TurnBudget } from './turn-budget.ts';
+import type { UpdateRelay } from './update-relay.ts';
 
 /** Scrawl's own work on every client update, done synchronously on both paths (see {@link clientUpdateHooks}). */
 export interface ClientUpdateObserver {
@@ -84,12 +85,15 @@ function savedFrame(connection: Connection): Uint8Array {
 /** Handles document and awareness updates without Hocuspocus's per-message pipeline; see the module comment. */
 export class DirectMessages {
   private readonly observers: readonly ClientUpdateObserver[];
-  private readonly turnBudget: TurnBudget;
+  private readonly relay: UpdateRelay;
 
-  /** `observers` run in order before each update is applied; `turnBudget` is the one Hocuspocus's path paces with. */
-  constructor(observers: readonly ClientUpdateObserver[], turnBudget: TurnBudget) {
+  /**
+   * `observers` run in order before each update is applied; `relay` broadcasts the applied updates. Pacing is the
+   * socket layer's (frame-pacer.ts): a frame reaches this path only within its turn's budget.
+   */
+  constructor(observers: readonly ClientUpdateObserver[], relay: UpdateRelay) {
     this.observers = observers;
-    this.turnBudget = turnBudget;
+    this.relay = relay;
   }
 
   /**
@@ -105,7 +109,7 @@ export class DirectMessages {
       return false;
     }
     const document = connection.document;
-    if (document.isDestroyed || !this.turnBudget.hasBudgetLeft()) return false;
+    if (document.isDestroyed) return false;
 
     const decoder = decoding.createDecoder(body);
     const type = decoding.readVarUint(decoder);
@@ -120,7 +124,8 @@ export class DirectMessages {
     // A room loaded from its snapshot applies it before anything changes it (see deferred-load.ts).
     finishLoad(document);
     for (const observer of this.observers) observer.beforeClientUpdate(document, connection, update);
-    Y.applyUpdate(document, update, { source: 'connection', connection });
+    // Applied with the relay origin, the update goes to the room through Scrawl's relay (update-relay.ts).
+    this.relay.apply(document, update, this.relay.originFor(connection));
     if (acknowledge) connection.send(savedFrame(connection));
     return true;
   }

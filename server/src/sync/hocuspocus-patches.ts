@@ -1,7 +1,7 @@
 /**
  * Two replacements inside @hocuspocus/server 4.7.0's MessageReceiver.apply, where no hook or option reaches
- * (measured in shared notes, explained in docs/architecture.md), and one count around it. Everything else goes to the
- * original method.
+ * (measured in shared notes, explained in docs/architecture.md), one count around it, and one branch in front of
+ * Document.handleUpdate. Everything else goes to the original methods.
  *
  * 1. Awareness: upstream decodes every awareness message into a throwaway Y.Doc + Awareness (~200 µs, mostly the
  *    Y.Doc's random id) before re-encoding it; with cursors at 10 Hz that doubles server CPU, and the re-encoding drops
@@ -17,11 +17,14 @@
  *    completes the apply.
  * 3. Count: the client messages upstream is handling, per document (`noClientMessageInProgress`). An update is appended
  *    in `beforeSync` and applied after it; compacting from the live document is safe only outside that window.
+ * 4. Document.handleUpdate (Document.ts), the document's `update` listener: an update applied by the direct path (its
+ *    origin a RelayOrigin) is broadcast by Scrawl's relay (update-relay.ts) instead of Hocuspocus's per-update
+ *    payloads, hook chain and message encoding; every other update takes upstream's handler.
  *
  * `server/test/hocuspocus-patches.test.ts` pins the upstream source this was written against: when the package
  * changes, that test fails and this module must be re-checked.
  */
-import { MessageReceiver, OutgoingMessage, type Connection, type Document } from '@hocuspocus/server';
+import { Document, MessageReceiver, OutgoingMessage, type Connection } from '@hocuspocus/server';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { applyAwarenessUpdate } from 'y-protocols/awareness';
@@ -29,6 +32,7 @@ import * as Y from 'yjs';
 import { afterLoad, finishLoad, isLoadDeferred } from '../persistence/deferred-load.ts';
 import { ClientSocket } from './client-socket.ts';
 import { MessageType, SyncType } from './frames.ts';
+import { RelayOrigin } from './update-relay.ts';
 
 /** The upstream version these patches were written against. */
 export const PATCHED_HOCUSPOCUS_VERSION = '4.7.0';
@@ -160,6 +164,25 @@ export function applyClientAwareness(document: Document, connection: Connection,
   applyAwarenessUpdate(document.awareness, update, { source: 'connection', connection });
 }
 
+type HandleUpdate = (this: Document, update: Uint8Array, origin: unknown) => Document;
+
+/**
+ * Patch 4. Documents bind `handleUpdate` as their `update` listener in their constructor, so the patch must be in place
+ * before the first document is created (createHocuspocus installs it first). With `flushDelay` other than false
+ * upstream batches broadcasts; Scrawl sets false, and anything else keeps upstream's handler.
+ */
+function installRelayBroadcast(): void {
+  const prototype = Document.prototype as unknown as { handleUpdate: HandleUpdate };
+  const upstreamHandleUpdate = prototype.handleUpdate;
+  prototype.handleUpdate = function patchedHandleUpdate(this: Document, update: Uint8Array, origin: unknown): Document {
+    if (origin instanceof RelayOrigin && this.flushDelay === false) {
+      origin.relay.broadcast(this, update, origin);
+      return this;
+    }
+    return upstreamHandleUpdate.call(this, update, origin);
+  };
+}
+
 type Apply = (this: MessageReceiver, document: Document, connection?: Connection, reply?: (m: Uint8Array) => void) => Promise<void>;
 
 let installed = false;
@@ -168,6 +191,7 @@ let installed = false;
 export function installHocuspocusPatches(): void {
   if (installed) return;
   installed = true;
+  installRelayBroadcast();
   const upstreamApply = MessageReceiver.prototype.apply as Apply;
 
   MessageReceiver.prototype.apply = async function patchedApply(

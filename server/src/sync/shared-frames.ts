@@ -4,8 +4,8 @@
  * A room's update goes to each of its clients, and `ws` frames every send on its own: a new header buffer, then header
  * and payload written as two chunks under `cork()`, which Node's writable stream buffers and hands to `writev`. In the
  * relay benchmark that was ~80 % of the ~2.1 KB allocated per delivered message. Here the whole frame (header and
- * payload in one buffer, the header made by `ws`'s own `Sender.frame`) is built once per message, and that buffer is
- * written to each client's TCP socket: one plain write per client. Paired benchmark runs measured 5-11 % less server
+ * payload in one buffer; a server's binary frame has a 2, 4 or 10 byte header, RFC 6455 section 5.2) is built once
+ * per message, and that buffer is written to each client's TCP socket: one plain write per client. Paired benchmark runs measured 5-11 % less server
  * CPU per delivered message (docs/benchmarks.md).
  *
  * Writing beside `ws`'s Sender keeps frames in order only while that Sender never queues a frame for later. It queues
@@ -15,7 +15,6 @@
  * it was written against and checks the order and the unsent-bytes count on real sockets.
  */
 import type { Socket } from 'node:net';
-import * as wsPackage from 'ws';
 import type { WebSocket } from 'ws';
 
 /** The `ws` version this module was written against (see the module comment). */
@@ -26,12 +25,6 @@ export const SHARED_FRAMES_WS_VERSION = '8.23.0';
  * for a stroke or a cursor but a real cost for a 4 MB first sync that goes to one client.
  */
 export const MAX_SHARED_PAYLOAD_BYTES = 64 * 1024;
-
-/** What `Sender.frame` needs for an unmasked (server-to-client), final, uncompressed binary frame. */
-const BINARY_FRAME = { fin: true, opcode: 0x02, mask: false, readOnly: true, rsv1: false };
-
-/** `ws`'s frame builder: exported by the package, though @types/ws leaves it out. Returns [header, payload]. */
-const { Sender } = wsPackage as unknown as { Sender: { frame(data: Buffer, options: typeof BINARY_FRAME): Buffer[] } };
 
 /**
  * The last frame built: a broadcast sends one message to every connection of a room in one synchronous loop, so one
@@ -44,16 +37,43 @@ let lastFrame: Buffer = Buffer.alloc(0);
 
 function frameFor(source: Uint8Array, offset: number): Buffer {
   if (source !== lastSource || offset !== lastOffset) {
-    const payload = Buffer.from(source.buffer, source.byteOffset + offset, source.byteLength - offset);
-    const [header] = Sender.frame(payload, BINARY_FRAME);
-    const frame = Buffer.allocUnsafe(header.length + payload.length);
-    header.copy(frame);
-    payload.copy(frame, header.length);
+    lastFrame = buildFrame(source.byteLength - offset, (frame, at) => frame.set(source.subarray(offset), at));
     lastSource = source;
     lastOffset = offset;
-    lastFrame = frame;
   }
   return lastFrame;
+}
+
+/** Bytes of the header of an unmasked, final binary frame carrying `length` bytes (RFC 6455, section 5.2). */
+function headerLength(length: number): number {
+  return length < 126 ? 2 : length < 65_536 ? 4 : 10;
+}
+
+/**
+ * A whole binary WebSocket frame (server to client: final, unmasked, uncompressed) of a `length`-byte message that
+ * `fill` writes into the returned buffer from `offset` on: one allocation for header and message, so a broadcast that
+ * builds its message here copies the payload once. Write it with {@link writeFrame}.
+ */
+export function buildFrame(length: number, fill: (frame: Buffer, offset: number) => void): Buffer {
+  const offset = headerLength(length);
+  const frame = Buffer.allocUnsafe(offset + length);
+  frame[0] = 0x82; // FIN + binary opcode
+  if (offset === 2) frame[1] = length;
+  else if (offset === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  fill(frame, offset);
+  return frame;
+}
+
+/** Writes a frame from {@link buildFrame} to `ws`, which must be open, straight to its TCP socket (see the module comment). */
+export function writeFrame(ws: WebSocket, frame: Buffer): void {
+  (ws as unknown as { _socket: Socket })._socket.write(frame);
 }
 
 /**
@@ -68,5 +88,5 @@ export function sendBinary(ws: WebSocket, source: Uint8Array, offset: number, on
     else ws.send(payload);
     return;
   }
-  (ws as unknown as { _socket: Socket })._socket.write(frameFor(source, offset));
+  writeFrame(ws, frameFor(source, offset));
 }

@@ -12,7 +12,9 @@ import { ClientSocket, type Endpoint } from './client-socket.ts';
 import { AddressLimiter, type Limits } from './limits.ts';
 import { JoinGate } from './join-gate.ts';
 import { TurnBudget } from './turn-budget.ts';
+import { FramePacer } from './frame-pacer.ts';
 import { DirectMessages, type ClientUpdateObserver } from './direct-messages.ts';
+import { UpdateRelay } from './update-relay.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
 import { type Person, upgradePeople } from '../people/person.ts';
 import { MessageType, encodeAuthFrame, encodeDocumentPrefix, readDocumentName, validateClientMessage } from './frames.ts';
@@ -95,6 +97,8 @@ export class SocketServer {
   private readonly joinGate = new JoinGate<ClientSocket>(JOIN_GATE);
   /** Message handling per event-loop turn (see TurnBudget). */
   private readonly turnBudget = new TurnBudget(MESSAGE_BUDGET_MS);
+  /** Frames past the turn's budget, handled in later turns in each socket's order. */
+  private readonly pacer = new FramePacer<ClientSocket>(this.turnBudget, (socket, data, isBinary) => socket.handleFrame(data, isBinary));
   /** Updates handled without Hocuspocus's per-message pipeline; null when an extension needs that pipeline. */
   private readonly direct: DirectMessages | null;
   /**
@@ -119,7 +123,7 @@ export class SocketServer {
     this.metrics = options.metrics;
     this.allowedOrigins = options.allowedOrigins;
     this.trustProxy = options.trustProxy;
-    this.direct = options.updateObservers ? new DirectMessages(options.updateObservers, this.turnBudget) : null;
+    this.direct = options.updateObservers ? new DirectMessages(options.updateObservers, new UpdateRelay(options.hocuspocus)) : null;
     this.upgradeLimiter = new AddressLimiter(options.limits.upgradesPerSecondPerAddress, options.limits.upgradeBurstPerAddress);
     this.wss = new WebSocketServer({
       noServer: true,
@@ -209,6 +213,8 @@ export class SocketServer {
     ws.on('error', (error) => socket.log.debug({ err: error }, 'socket error'));
     ws.on('close', (code, reason) => {
       this.sockets.delete(socket);
+      // Frames received before the end still count, in order, before Hocuspocus hears of the end.
+      this.pacer.flush(socket);
       this.joinGate.release(socket);
       client.handleClose({ code, reason: reason.toString() });
     });
@@ -220,10 +226,18 @@ export class SocketServer {
         traffic.messagesIn += 1;
         traffic.bytesIn += data.byteLength;
       }
+      const now = performance.now();
+      if (!socket.messageBudget.take(1, now) || !socket.byteBudget.take(data.byteLength, now)) {
+        const error = new ProtocolError(CloseCode.rateLimited, 'rate limit exceeded');
+        socket.log.info({ code: error.code, reason: error.reason }, 'closing connection');
+        socket.close(error.code, error.reason);
+        return;
+      }
+      // Past this turn's budget, or behind frames that are: handled in a later turn, in order (see FramePacer).
+      if (!this.pacer.offer(socket, data, isBinary)) socket.handleFrame(data, isBinary);
+    });
+    socket.handleFrame = (data: Buffer, isBinary: boolean) => {
       try {
-        if (!socket.messageBudget.take(1) || !socket.byteBudget.take(data.byteLength)) {
-          throw new ProtocolError(CloseCode.rateLimited, 'rate limit exceeded');
-        }
         if (!isBinary) throw new ProtocolError(CloseCode.badRequest, 'text frames are not part of the protocol');
         const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         if (endpoint === 'sync') {
@@ -244,7 +258,7 @@ export class SocketServer {
         socket.log.info({ code: error.code, reason: error.reason }, 'closing connection');
         socket.close(error.code, error.reason);
       }
-    });
+    };
 
     // A y-websocket client sends no Auth frame: send it on its behalf, with the token from the query string.
     if (endpoint === 'yjs') client.handleMessage(encodeAuthFrame(room!, url.searchParams.get('token') ?? ''));
