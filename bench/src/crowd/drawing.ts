@@ -10,6 +10,7 @@
  */
 import {
   b64Vecs,
+  TLINSTANCE_ID,
   TLPOINTER_ID,
   type TLDrawShape,
   type TLPageId,
@@ -134,7 +135,7 @@ export class Artist {
   }
 
   private pageId(): TLPageId {
-    const instance = this.store.get('instance:instance' as never) as { currentPageId: TLPageId } | undefined;
+    const instance = this.store.get(TLINSTANCE_ID);
     if (instance === undefined) throw new Error('the store has no instance record: call ensureStoreIsUsable() after loading');
     return instance.currentPageId;
   }

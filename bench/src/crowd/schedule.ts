@@ -8,8 +8,9 @@
 
 /** Pointer moves per second while the pen is down: a 60 Hz display, one move per frame. */
 export const MOVES_PER_S = 60;
-/** A stroke lasts 1-2 s; the pen rests 1-3 s between strokes. */
+/** A stroke lasts 1-2 s (drawn uniformly in that range). */
 export const STROKE_MS = [1_000, 2_000] as const;
+/** The pen rests 1-3 s between strokes. */
 export const PAUSE_MS = [1_000, 3_000] as const;
 /** Most points a planned stroke can have: its first point plus one per move. */
 export const MAX_POINTS_PER_STROKE = 1 + Math.ceil((STROKE_MS[1] * MOVES_PER_S) / 1000);

@@ -48,6 +48,7 @@ function convergence(result: FleetResult): string {
   return `NO (${largest}/${result.digests.length} equal, ${groups.size} variants, ${result.unsettled} strokes unsettled)`;
 }
 
+/** The crowd scenario (opt-in): `npm run bench -- crowd`. */
 export const crowd: Scenario = {
   name: 'crowd',
   title: `crowd: ${CLIENTS} clients (unless --crowd-clients) in one room drawing strokes at 60 moves/s (1-2 s strokes, 1-3 s pauses) with cursors at 10 Hz`,
