@@ -92,3 +92,32 @@ test('a size measured before a web font loaded is not handed out once the font i
     installBatchedTextMeasurement()
   }
 })
+
+test("a batch waits for the fonts tldraw loads before showing the board, so each label is measured once, with its font", async () => {
+  installBatchedTextMeasurement()
+  const { manager, batches } = fakeManager()
+  let fontsIn!: () => void
+  const loading = new Promise<void>((resolve) => (fontsIn = resolve))
+  // The editor a TextManager belongs to, as far as this needs it: its font manager and options.
+  Object.assign(manager, {
+    editor: { isDisposed: false, options: { maxFontsToLoadBeforeRender: Infinity }, fonts: { loadRequiredFontsForCurrentPage: () => loading } },
+  })
+  const geometry = computed('geometry', () => manager.measureHtml('<p>Hello from Alice today</p>', opts).w)
+  deferTextMeasurement()
+  try {
+    geometry.get()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(batches, [], 'nothing measured with the fallback font')
+    fontsIn()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    assert.deepEqual(batches, [1])
+    assert.equal(geometry.get(), '<p>Hello from Alice today</p>'.length * 10)
+    // The fonts are in for this editor now: later batches run at the end of their task.
+    const other = computed('other geometry', () => manager.measureHtml('<p>later</p>', opts).w)
+    other.get()
+    await Promise.resolve()
+    assert.deepEqual(batches, [1, 1])
+  } finally {
+    endTextMeasurementDeferral()
+  }
+})

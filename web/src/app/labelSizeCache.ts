@@ -1,4 +1,4 @@
-import { currentFonts, estimatesHandedOut } from './batchedTextMeasure.ts'
+import { fontsStillAre, observeMeasurements } from './batchedTextMeasure.ts'
 
 /**
  * Label sizes that tldraw's note and geo utils remember, kept honest while a board opens.
@@ -7,15 +7,17 @@ import { currentFonts, estimatesHandedOut } from './batchedTextMeasure.ts'
  * `_labelSizesForNoteCache` and `_labelSizesForGeoCache` in tldraw 5.4), outside tldraw's reactive
  * system. While a board opens, batchedTextMeasure.ts answers the first measurement of every label
  * with an estimate and corrects it a moment later; the shape's geometry is recomputed then, but
- * asks that cache again and gets the estimate back, for as long as the record is unchanged. A
+ * asked that cache again and got the estimate back, for as long as the record was unchanged. A
  * fresh reader's notes and geo labels thus kept a one-line label geometry (a 9-line note label was
  * 51 px high instead of 302), which hit tests and editing use; and a size measured before the web
- * font had loaded was kept after it had. This cache remembers a size only if no estimate went into
- * it, and only under the fonts it was measured with.
+ * font had loaded was kept after it had (the geometry is recomputed when the shape's fonts load,
+ * the cache was not). This cache remembers a size only if no estimate went into it, and only while
+ * its fonts are as they were when it was measured.
  */
 
 interface Remembered {
   size: unknown
+  families: string[]
   fonts: string
 }
 
@@ -24,14 +26,12 @@ class MeasuredLabelSizes {
   private readonly sizes = new WeakMap<object, Remembered>()
 
   get(record: object, compute: (record: object) => unknown): unknown {
-    const fonts = currentFonts()
     const remembered = this.sizes.get(record)
-    if (remembered && remembered.fonts === fonts) return remembered.size
-    const before = estimatesHandedOut()
-    const size = compute(record)
-    if (estimatesHandedOut() === before) this.sizes.set(record, { size, fonts })
-    else this.sizes.delete(record)
-    return size
+    if (remembered && fontsStillAre(remembered.families, remembered.fonts)) return remembered.size
+    const { value, estimated, families, fonts } = observeMeasurements(() => compute(record))
+    if (estimated) this.sizes.delete(record)
+    else this.sizes.set(record, { size: value, families, fonts })
+    return value
   }
 }
 
