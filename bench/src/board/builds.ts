@@ -61,11 +61,11 @@ function viteBuild(what: string, cwd: string, args: string[]): void {
 
 /**
  * Builds `outDir` with `build` unless its index.html is newer than every file under `sources` and it was built from
- * the same `origin` (a description of the sources: the working tree or a commit), kept in a file beside it.
+ * the same `origin` (a description of the sources: the working tree or a commit), kept in a file inside it.
  */
 function ensureFresh(outDir: string, sources: string[], build: () => void, origin = 'working tree'): string {
   const index = join(outDir, 'index.html');
-  const stamp = `${outDir}.origin`;
+  const stamp = join(outDir, '.bench-origin');
   const sameOrigin = existsSync(stamp) && readFileSync(stamp, 'utf8') === origin;
   if (sameOrigin && existsSync(index) && statSync(index).mtimeMs >= newestMtime(sources)) return `${outDir} (${origin}) up to date`;
   build();
