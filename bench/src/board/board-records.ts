@@ -93,14 +93,12 @@ export function boardRecords(count: number): BoardRecords {
           richText: paragraph(''), labelPosition: 0.5, font: 'draw', scale: 1,
         },
       } as never);
-      if (i >= 5) {
-        for (const [terminal, target] of [['start', i - 5], ['end', i - 4]] as const) {
-          bindings.push(schema.types.binding.create({
-            id: `binding:a${i}${terminal}` as never, type: 'arrow', fromId: record.id as never, toId: shapeId(target) as never,
-            props: { terminal, normalizedAnchor: { x: 0.5, y: 0.5 }, isExact: false, isPrecise: false, snap: 'none' },
-            meta: {},
-          } as never));
-        }
+      for (const [terminal, target] of [['start', i - 5], ['end', i - 4]] as const) {
+        bindings.push(schema.types.binding.create({
+          id: `binding:a${i}${terminal}` as never, type: 'arrow', fromId: record.id as never, toId: shapeId(target) as never,
+          props: { terminal, normalizedAnchor: { x: 0.5, y: 0.5 }, isExact: false, isPrecise: false, snap: 'none' },
+          meta: {},
+        } as never));
       }
     }
     records.push(record);
