@@ -5,8 +5,8 @@
  * and payload written as two chunks under `cork()`, which Node's writable stream buffers and hands to `writev`. In the
  * relay benchmark that was ~80 % of the ~2.1 KB allocated per delivered message. Here the whole frame (header and
  * payload in one buffer; a server's binary frame has a 2, 4 or 10 byte header, RFC 6455 section 5.2) is built once
- * per message, and that buffer is written to each client's TCP socket: one plain write per client. Paired benchmark runs measured 5-11 % less server
- * CPU per delivered message (docs/benchmarks.md).
+ * per message, and that buffer is written to each client's TCP socket: one plain write per client. Paired benchmark
+ * runs measured 5-11 % less server CPU per delivered message (docs/benchmarks.md).
  *
  * Writing beside `ws`'s Sender keeps frames in order only while that Sender never queues a frame for later. It queues
  * only to compress (permessage-deflate, which the socket server turns off) or to read a `Blob` (Scrawl sends none), so

@@ -20,7 +20,14 @@
  * Everything else (joins, awareness, the Redis relay's own updates, server changes, updates through Hocuspocus's
  * pipeline) keeps Hocuspocus's path.
  */
-import { OutgoingMessage, type Connection, type Document, type Extension, type Hocuspocus, type onStoreDocumentPayload } from '@hocuspocus/server';
+import {
+  OutgoingMessage,
+  type Connection,
+  type Document,
+  type Extension,
+  type Hocuspocus,
+  type onStoreDocumentPayload,
+} from '@hocuspocus/server';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { ClientSocket } from './client-socket.ts';
@@ -158,7 +165,8 @@ export class UpdateRelay {
 
   /**
    * What Hocuspocus's update handler does for an update of `document` with a {@link RelayOrigin}, minus the layers
-   * nothing here listens to. Called by the patched `Document.handleUpdate`, synchronously inside the apply.
+   * nothing here listens to. Called by the patched `Document.handleUpdate` once the update is applied: from
+   * {@link apply} with the bytes the client sent, or from inside Yjs's apply with its encoding.
    */
   broadcast(document: Document, update: Uint8Array, origin: RelayOrigin): void {
     const hocuspocus = this.hocuspocus();
