@@ -23,8 +23,9 @@ const tldrawPage = join(repoRoot, 'bench', 'tldraw-page');
 export const TLDRAW_PAGE_DIST = join(tldrawPage, 'dist');
 /** Scrawl's app, minified, for the measured loads. */
 export const SCRAWL_DIST = join(repoRoot, 'bench', '.build', 'scrawl');
-/** Unminified builds for the CPU profiles. */
+/** Scrawl's app, unminified, for the CPU profile. */
 export const SCRAWL_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'scrawl-profile');
+/** The tldraw sync page, unminified, for the CPU profile. */
 export const TLDRAW_PROFILE_DIST = join(repoRoot, 'bench', '.build', 'tldraw-profile');
 
 /** Newest modification time (ms) of the files under `paths` (directories walked, node_modules and builds skipped). */

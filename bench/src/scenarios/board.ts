@@ -141,11 +141,13 @@ async function stopAndReport(server: ServerProcess | undefined, target: Target, 
   reportLog(server, target, ctx);
 }
 
+/** `npm run bench -- board`: the big boards on Scrawl and tldraw sync (see the module comment). */
 export const board: Scenario = {
   name: 'board',
   title: `opening ${SIZES.map((n) => n.toLocaleString('en')).join(' and ')}-shape boards in headless Chromium, Scrawl and tldraw sync (median of ${LOADS} loads), then ${PAN_ZOOM_MS / 1000} s of panning and zooming`,
   targets: ['scrawl-sync'],
-  // ~6 min on 2 cores (two boards of each size written, 12 cold loads with 5 s of pan/zoom each, two profiled opens).
+  // ~8-10 min on 2 busy cores (two boards of each size written, 12 cold loads with 5 s of pan/zoom each, two
+  // profiled opens, and the page builds when web/ or the tldraw page changed).
   optIn: true,
   metrics: metrics(),
   async run(target, ctx) {
