@@ -97,14 +97,14 @@ export async function uploadAsset(req: IncomingMessage, res: ServerResponse, sto
   res.end(body);
 }
 
-/** Answers `GET /api/rooms/:room/assets/:id`. */
-export async function serveAsset(req: IncomingMessage, res: ServerResponse, store: FileAssetStore, room: string, id: string): Promise<void> {
+/** Answers `GET /api/rooms/:room/assets/:id`; `cache` 'private' when the caller was checked (sign-in mode). */
+export async function serveAsset(req: IncomingMessage, res: ServerResponse, store: FileAssetStore, room: string, id: string, cache: 'public' | 'private' = 'public'): Promise<void> {
   const asset = ASSET_ID.test(id) ? await store.get(room, id) : null;
   if (!asset) return sendError(res, 404, 'no such asset');
   res.writeHead(200, {
     'content-type': asset.type,
     'content-length': asset.bytes.byteLength,
-    'cache-control': 'public, max-age=31536000, immutable',
+    'cache-control': `${cache}, max-age=31536000, immutable`,
     'x-content-type-options': 'nosniff',
     // An uploaded SVG may carry script: it must never run with this origin's rights.
     'content-security-policy': "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",

@@ -80,8 +80,16 @@ export async function handleBoardsApi(req: IncomingMessage, res: ServerResponse,
   return true;
 }
 
+/**
+ * The routes of one board under `/api/boards/:room`, as `"<METHOD> <action>"` (action '' for the board itself). The
+ * switch below is typed by this list, so typecheck fails when the two differ; the role-matrix test
+ * (test/sign-in-role-matrix.test.ts) walks it, so a route without an expectation there fails that test.
+ */
+export const BOARD_ROUTES = ['GET ', 'PATCH ', 'DELETE ', 'POST /restore', 'POST /duplicate', 'PUT /thumbnail', 'GET /thumbnail', 'HEAD /thumbnail'] as const;
+
 async function boardRoute(req: IncomingMessage, res: ServerResponse, url: URL, ctx: BoardsApiContext, room: string, action: string): Promise<void> {
-  const route = `${req.method} ${action}`;
+  // Any string at run time (unknown ones reach `default`); typed so each case must be one of BOARD_ROUTES.
+  const route = `${req.method} ${action}` as (typeof BOARD_ROUTES)[number];
   const { boards } = ctx;
   switch (route) {
     case 'GET ':
@@ -130,9 +138,15 @@ async function boardRoute(req: IncomingMessage, res: ServerResponse, url: URL, c
       await authorize(req, ctx, room, 'write');
       return putThumbnail(req, res, boards, room);
     case 'GET /thumbnail':
-    case 'HEAD /thumbnail':
-      return getThumbnail(req, res, url, boards, room);
+    case 'HEAD /thumbnail': {
+      // As asset files (room-api.ts): in sign-in mode without AUTH_SECRET every <img> carries the session cookie, so a
+      // thumbnail (a picture of the board) is a viewer's; otherwise the version in the URL is the key.
+      const checked = ctx.people != null && !ctx.verifier;
+      if (checked) await ctx.people!.authorize(req, room, 'viewer');
+      return getThumbnail(req, res, url, boards, room, checked ? 'private' : 'public');
+    }
     default:
+      route satisfies never;
       throw new HttpError(['/restore', '/duplicate', '/thumbnail', ''].includes(action) ? 405 : 404, 'no such route');
   }
 }
@@ -210,14 +224,14 @@ async function putThumbnail(req: IncomingMessage, res: ServerResponse, boards: B
   res.writeHead(204).end();
 }
 
-async function getThumbnail(req: IncomingMessage, res: ServerResponse, url: URL, boards: BoardService, room: string): Promise<void> {
+async function getThumbnail(req: IncomingMessage, res: ServerResponse, url: URL, boards: BoardService, room: string, cache: 'public' | 'private'): Promise<void> {
   // No token: an <img> cannot send one; the version in the URL is a content hash only readers of the catalog learn.
   const thumbnail = await boards.catalog.getThumbnail(room);
   if (!thumbnail || url.searchParams.get('v') !== thumbnail.version) throw new HttpError(404, 'no such thumbnail');
   res.writeHead(200, {
     'content-type': thumbnail.type,
     'content-length': thumbnail.bytes.byteLength,
-    'cache-control': 'public, max-age=31536000, immutable',
+    'cache-control': `${cache}, max-age=31536000, immutable`,
     'x-content-type-options': 'nosniff',
   });
   res.end(req.method === 'HEAD' ? undefined : thumbnail.bytes);

@@ -33,9 +33,10 @@ export interface RoomApiContext {
 
 /**
  * Who may call a route (with auth on): a holder of a token for the room, a read-write holder, an admin (a read-write
- * token for every room, `room: "*"`), or anyone (asset files).
+ * token for every room, `room: "*"`), or anyone (asset files). In sign-in mode: viewer, editor, admin (SIGN_IN_NEED),
+ * and asset files a viewer's unless AUTH_SECRET is set too (see authorize).
  */
-type Access = 'read' | 'write' | 'admin' | 'open';
+export type Access = 'read' | 'write' | 'admin' | 'open';
 
 interface Route {
   method: string;
@@ -73,6 +74,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: /^\/share$/, access: 'write', handle: share },
 ];
 
+/**
+ * The routes under `/api/rooms/:room` (method, pattern of the path after it, access), read-only: the role-matrix test
+ * (test/sign-in-role-matrix.test.ts) walks this table, so a route added here without an expectation there fails it.
+ */
+export const ROOM_ROUTES: readonly Readonly<Pick<Route, 'method' | 'path' | 'access'>>[] = ROUTES;
+
 const ROOM_PATH = /^\/api\/rooms\/([^/]+)(\/.*)?$/;
 
 /**
@@ -96,7 +103,7 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
     return true;
   }
   try {
-    const claims = route.access === 'open' ? null : await authorize(req, ctx, room, route.access);
+    const claims = await authorize(req, ctx, room, route.access);
     const closed = route.access === 'open' ? null : await ctx.boards?.closedReason(room);
     if (closed) throw new HttpError(closed === 'board was deleted' ? 410 : 403, closed);
     await route.handle({ req, res, ctx, room, params: route.path.exec(rest)!.slice(1), claims });
@@ -111,7 +118,14 @@ export async function handleRoomApi(req: IncomingMessage, res: ServerResponse, p
 const SIGN_IN_NEED = { read: 'viewer', write: 'editor', admin: 'admin' } as const;
 
 async function authorize(req: IncomingMessage, ctx: RoomApiContext, room: string, access: Access): Promise<TokenClaims | null> {
-  if (ctx.people && access !== 'open') return (await ctx.people.authorize(req, room, SIGN_IN_NEED[access])).claims ?? null;
+  if (access === 'open') {
+    // Asset files: an <img> sends no token, so in open and token mode the 256-bit content hash is the key. In sign-in
+    // mode without AUTH_SECRET every <img> is the web app's own, same-origin with the session cookie: a file is then a
+    // viewer's like the rest of the board (issue 16, "asset URLs"), and a removed member's saved URLs stop working.
+    if (ctx.people && !ctx.verifier) await ctx.people.authorize(req, room, 'viewer');
+    return null;
+  }
+  if (ctx.people) return (await ctx.people.authorize(req, room, SIGN_IN_NEED[access])).claims ?? null;
   if (!ctx.verifier) return null;
   try {
     const claims = await ctx.verifier.authorize(bearerToken(req), room);
@@ -181,9 +195,10 @@ async function postAsset({ req, res, ctx, room }: RoomCall): Promise<void> {
 }
 
 async function getAsset({ req, res, ctx, room, params }: RoomCall): Promise<void> {
-  // Readable without a token: <img> cannot send one, and the id is a 256-bit content hash.
+  // Readable without a token (but in sign-in mode, see authorize): <img> cannot send one, and the id is a 256-bit content hash.
   if (!ctx.assets) throw new HttpError(404, 'no such asset');
-  await serveAsset(req, res, ctx.assets, room, params[0]);
+  // Checked per person (authorize above): no shared cache may hand the file to someone else.
+  await serveAsset(req, res, ctx.assets, room, params[0], ctx.people && !ctx.verifier ? 'private' : 'public');
 }
 
 async function listVersions({ res, ctx, room }: RoomCall): Promise<void> {

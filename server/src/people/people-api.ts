@@ -22,6 +22,22 @@ import { type Person, type Role, ROLES, normalizeEmail } from './person.ts';
 
 const PATH = /^\/api\/boards\/([^/]+)\/(members|links|owner)(?:\/([^/]+))?(\/accept)?$/;
 
+/**
+ * The routes of `/api/boards/:room/(members|links|owner)` as `"<METHOD> <kind>[/:item][/accept]"`. The switch below is
+ * typed by this list, so typecheck fails when the two differ; the role-matrix test (test/sign-in-role-matrix.test.ts)
+ * walks it, so a route without an expectation there fails that test.
+ */
+export const PEOPLE_ROUTES = [
+  'GET members',
+  'HEAD members',
+  'PUT members/:item',
+  'DELETE members/:item',
+  'POST links',
+  'DELETE links/:item',
+  'POST links/:item/accept',
+  'PUT owner',
+] as const;
+
 /** Serves the routes above; resolves false for other paths. */
 export async function handlePeopleApi(req: IncomingMessage, res: ServerResponse, url: URL, people: People): Promise<boolean> {
   const match = PATH.exec(url.pathname);
@@ -30,7 +46,8 @@ export async function handlePeopleApi(req: IncomingMessage, res: ServerResponse,
   try {
     if (!isValidRoomId(room)) throw new HttpError(400, 'room ids match ^[A-Za-z0-9_-]{1,64}$');
     const item = rawItem === undefined ? null : decodeURIComponent(rawItem);
-    const route = `${req.method} ${kind}${item === null ? '' : '/:item'}${accept ?? ''}`;
+    // Any string at run time (unknown ones reach `default`); typed so each case must be one of PEOPLE_ROUTES.
+    const route = `${req.method} ${kind}${item === null ? '' : '/:item'}${accept ?? ''}` as (typeof PEOPLE_ROUTES)[number];
     switch (route) {
       case 'GET members':
       case 'HEAD members': {
@@ -86,6 +103,7 @@ export async function handlePeopleApi(req: IncomingMessage, res: ServerResponse,
         return reply(res, 200, await view(people, room, person, roleOf((await people.access.get(room))!, person.email)));
       }
       default:
+        route satisfies never;
         throw new HttpError(404, 'no such route');
     }
   } catch (error) {
