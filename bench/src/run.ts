@@ -198,11 +198,19 @@ function show(value: Value | undefined): string {
   return typeof value === 'number' ? fmt(value) : value;
 }
 
-/** Scrawl/anchor ratio pairs: each anchor against the Scrawl endpoint speaking its protocol, else the other one. */
+/**
+ * Scrawl/anchor ratio pairs: each Yjs anchor against the Scrawl endpoint speaking its protocol, else the other one;
+ * tldraw sync against every Scrawl endpoint present.
+ */
 function ratioPairs(targets: TargetName[]): Array<[TargetName, TargetName]> {
   const pairs: Array<[TargetName, TargetName]> = [];
   for (const anchor of targets) {
     if (TARGETS[anchor].kind === 'scrawl' || TARGETS[anchor].kind === 'floor') continue;
+    if (TARGETS[anchor].kind === 'tldraw') {
+      // tldraw sync speaks neither Yjs protocol, so both Scrawl endpoints compare with it equally.
+      for (const scrawl of ['scrawl-sync', 'scrawl-yjs'] as const) if (targets.includes(scrawl)) pairs.push([scrawl, anchor]);
+      continue;
+    }
     const same: TargetName = TARGETS[anchor].protocol === 'hp' ? 'scrawl-sync' : 'scrawl-yjs';
     const other: TargetName = same === 'scrawl-sync' ? 'scrawl-yjs' : 'scrawl-sync';
     const scrawl = targets.includes(same) ? same : targets.includes(other) ? other : undefined;

@@ -64,8 +64,8 @@ export const TARGETS: Record<TargetName, Target> = {
     name: 'floor', label: 'ws floor', kind: 'floor', protocol: 'yws',
     url: (port, room) => `ws://127.0.0.1:${port}/${room}`,
   },
-  // tldraw sync (anchors/tldraw-sync.ts). run.ts pairs it with Scrawl /yjs when a table has both endpoints (cpu), else
-  // with the one there is (/sync in crowd). Its clients add `?sessionId=...`.
+  // tldraw sync (anchors/tldraw-sync.ts). run.ts pairs it with every Scrawl endpoint in a table (both in cpu, /sync in
+  // crowd). Its clients add `?sessionId=...`.
   tldraw: {
     name: 'tldraw', label: 'tldraw sync', kind: 'tldraw', protocol: 'tldraw',
     url: (port, room) => `ws://127.0.0.1:${port}/connect/${encodeURIComponent(room)}`,
