@@ -10,20 +10,18 @@
  * - its Redis lock around onStoreDocument guards a store write we do not do there (the PostgreSQL store locks its own
  *   compaction) and fails compaction while Redis is down.
  * Here an update crosses as itself, once, in one message (a document's messages of one event-loop turn go out in one
- * pipeline; merging them would lose overwritten values on the receiving side, see flush()); the state-vector exchange
- * runs only when a document is loaded and after a Redis reconnect, to fill what pub/sub missed meanwhile.
+ * pipeline; merging them would lose overwritten values on the receiving side, see relay-publisher.ts); the
+ * state-vector exchange runs only when a document is loaded and after a Redis reconnect, to fill what pub/sub missed
+ * meanwhile.
  *
  * Updates applied from Redis carry {@link REDIS_ORIGIN}: they are broadcast to this instance's clients but neither
  * re-published (onChange skips them) nor stored again (the store appends only client updates; the instance that
  * received the update from its client already appended it to the shared store).
  *
- * Presence of a dead instance: a client's awareness removal is relayed when it leaves, but an instance killed with
- * `kill -9` (or a lost machine) sends nothing, and its clients' cursors would stay on the others' screens until the
- * y-protocols awareness timeout (30 s). So every instance publishes a heartbeat every `heartbeatMs` (and a goodbye
- * when it closes), each relay remembers per room which awareness states came from which instance, and when an
- * instance falls silent for {@link SILENT_BEATS} beats (or says goodbye) the states of its clients are removed here,
- * which broadcasts the removal to this instance's clients at once. Every instance removes them on its own, so such a
- * removal is not published again (it carries {@link REDIS_ORIGIN}, which onAwarenessUpdate skips).
+ * This module is the Hocuspocus extension and the Redis connections; the parts it wires together are
+ * relay-wire.ts (the message format and channel names), relay-origin.ts (recognising changes from Redis),
+ * relay-publisher.ts (outgoing document traffic) and instance-presence.ts (heartbeats of the other instances, and
+ * removing a dead instance's clients' cursors).
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -37,14 +35,22 @@ import type {
   onConfigurePayload,
 } from '@hocuspocus/server';
 import { Redis } from 'ioredis';
-import * as decoding from 'lib0/decoding';
-import * as encoding from 'lib0/encoding';
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
 import { closePersonConnections, closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { isValidRoomId } from '../rooms.ts';
+import { InstancePresence } from './instance-presence.ts';
+import { REDIS_ORIGIN, isFromRedis, type RelayedAwarenessOrigin } from './relay-origin.ts';
+import { RelayPublisher } from './relay-publisher.ts';
+import {
+  EMPTY_PAYLOAD, RelayKind, decodeClosePerson, decodeCloseRoom, decodeRelayMessage,
+  encodeClosePerson, encodeCloseRoom, encodeRelayMessage, relayChannels, type RelayChannels,
+} from './relay-wire.ts';
+
+/** See relay-origin.ts; re-exported so that importers of the relay (server/src/index.ts) keep their import path. */
+export { REDIS_ORIGIN };
 
 /** Options of {@link RedisRelay}. */
 export interface RedisRelayOptions {
@@ -97,65 +103,6 @@ export class RelayUnavailableError extends Error {
 }
 
 /**
- * The transaction origin of document updates applied from Redis (Hocuspocus's own `RedisTransactionOrigin` shape),
- * and of the removals of a dead instance's clients. Awareness applied from Redis carries the same `source` plus the
- * sending `instanceId` (to know whose clients they are), so test `source === 'redis'` rather than identity.
- */
-export const REDIS_ORIGIN = Object.freeze({ source: 'redis' as const });
-
-/** The origin of awareness applied from Redis: {@link REDIS_ORIGIN}'s shape and the instance the states live on. */
-interface RelayedAwarenessOrigin {
-  source: 'redis';
-  instanceId: string;
-}
-
-/**
- * Heartbeat periods (of the receiving instance) without a word from an instance after which it is taken for dead.
- * Counted in beats rather than measured in time, so that a stall of our own event loop counts once (an interval does
- * not catch up), not as the others' silence.
- */
-const SILENT_BEATS = 3;
-
-/** Kinds of relay message. */
-const Kind = {
-  /** A Yjs update: apply it. */
-  update: 0,
-  /** An awareness update (including removals): apply it. */
-  awareness: 1,
-  /** A state vector from an instance that (re)joined: answer with the diff, our state vector and our awareness. */
-  syncRequest: 2,
-  /** A state vector answering a sync request: answer with the diff only. */
-  syncAnswer: 3,
-  /** The sender is alive (on the presence channel, every `heartbeatMs`; no room, no payload). */
-  heartbeat: 4,
-  /** The sender is closing: remove its clients' awareness states now (on the presence channel). */
-  goodbye: 5,
-  /** A board went to the trash or was deleted: close the room's connections here too (presence channel; payload: reason). */
-  closeRoom: 6,
-  /**
-   * Sign-in mode: a person's access to a board was revoked or lowered: close their connections to the room here too
-   * (presence channel; payload: the email, a NUL, the reason).
-   */
-  closePerson: 7,
-} as const;
-type Kind = (typeof Kind)[keyof typeof Kind];
-
-interface PendingPublish {
-  document: Document;
-  updates: Uint8Array[];
-  awarenessClients: Set<number>;
-}
-
-const isFromRedis = (origin: unknown) =>
-  origin === REDIS_ORIGIN || (typeof origin === 'object' && origin !== null && (origin as { source?: unknown }).source === 'redis');
-
-/** The instance a relayed awareness change came from; undefined for anything else. */
-const relayedBy = (origin: unknown): string | undefined =>
-  isFromRedis(origin) ? (origin as Partial<RelayedAwarenessOrigin>).instanceId : undefined;
-
-const EMPTY = new Uint8Array(0);
-
-/**
  * Hocuspocus extension relaying updates and awareness between instances through Redis. Call `open()` before serving
  * and `close()` after the server stopped. Both endpoints are covered because both feed the same Hocuspocus documents.
  */
@@ -164,13 +111,14 @@ export class RedisRelay implements Extension, RoomCloser {
   priority = 900;
   /** This instance's id on the wire. */
   readonly instanceId: string;
-  private readonly prefix: string;
+  private readonly channels: RelayChannels;
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly log: Logger;
   private readonly target: string;
   private readonly connectTimeoutMs: number;
   private readonly heartbeatMs: number;
+  /** Shared with the publisher, which counts the published and failed messages in it. */
   private readonly stats: Omit<RelayStats, 'remoteClients'> = {
     publishedMessages: 0,
     publishedBytes: 0,
@@ -181,21 +129,15 @@ export class RedisRelay implements Extension, RoomCloser {
   };
   /** Loaded documents by room, set before subscribing so no message for a loading document is dropped. */
   private readonly documents = new Map<string, Document>();
-  private readonly pending = new Map<string, PendingPublish>();
-  /**
-   * Per loaded room, the instance each awareness state received from Redis lives on (client id -> instance id), so
-   * that a dead instance's clients can be removed. Created and dropped with the room's entry in `documents`.
-   */
-  private readonly remoteClients = new Map<string, Map<number, string>>();
-  /** Other instances heard from, with the heartbeats of ours since they last said anything. */
-  private readonly silentBeats = new Map<string, number>();
+  private readonly publisher: RelayPublisher;
+  private readonly presence: InstancePresence;
   private heartbeat: NodeJS.Timeout | undefined;
   private instance: Hocuspocus | null = null;
   private opened = false;
   private closed = false;
 
   constructor(options: RedisRelayOptions) {
-    this.prefix = options.prefix ?? 'scrawl';
+    this.channels = relayChannels(options.prefix ?? 'scrawl');
     this.instanceId = options.instanceId ?? randomUUID();
     this.log = (options.logger ?? silentLogger).child({ module: 'redis-relay' });
     this.target = describeRedis(options.url);
@@ -212,6 +154,14 @@ export class RedisRelay implements Extension, RoomCloser {
       connectionName: name('pub'),
     });
     this.sub = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: name('sub') });
+    this.publisher = new RelayPublisher({
+      pub: this.pub,
+      instanceId: this.instanceId,
+      channels: this.channels,
+      log: this.log,
+      counters: this.stats,
+    });
+    this.presence = new InstancePresence(this.documents, this.log);
     for (const [name, client] of [['pub', this.pub], ['sub', this.sub]] as const) {
       client.on('error', (error: Error) => this.log.warn({ client: name, err: error.message }, 'redis connection error'));
       client.on('ready', () => {
@@ -232,7 +182,7 @@ export class RedisRelay implements Extension, RoomCloser {
     });
     try {
       await Promise.race([Promise.all([this.pub.connect(), this.sub.connect()]), timeout]);
-      await this.sub.subscribe(this.inboxChannel(this.instanceId), this.presenceChannel());
+      await this.sub.subscribe(this.channels.inbox(this.instanceId), this.channels.presence);
     } catch (error) {
       this.pub.disconnect();
       this.sub.disconnect();
@@ -251,18 +201,18 @@ export class RedisRelay implements Extension, RoomCloser {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const room of [...this.pending.keys()]) this.flush(room);
+    this.publisher.close();
     // The removals of our clients' states went out as they left (just flushed); the goodbye also covers any that did
     // not, without the others waiting for our heartbeats to stop. Sent before QUIT on the same connection, so in order.
-    if (this.pub.status === 'ready') this.pub.publish(this.presenceChannel(), this.encode(Kind.goodbye, '', EMPTY)).catch(() => {});
+    if (this.pub.status === 'ready') this.pub.publish(this.channels.presence, this.encode(RelayKind.goodbye, '', EMPTY_PAYLOAD)).catch(() => {});
     await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
   }
 
   /** Closes the room's connections on this instance and, through the presence channel, on every other one. */
   closeRoomEverywhere(room: string, reason: string): void {
     closeRoomConnections(this.documents.get(room), reason);
-    const message = this.encode(Kind.closeRoom, room, new TextEncoder().encode(reason));
-    this.pub.publish(this.presenceChannel(), message).catch((error: unknown) => {
+    const message = this.encode(RelayKind.closeRoom, room, encodeCloseRoom(reason));
+    this.pub.publish(this.channels.presence, message).catch((error: unknown) => {
       // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
       this.log.warn({ room, err: (error as Error).message }, 'cannot tell the other instances to close a room');
     });
@@ -271,8 +221,8 @@ export class RedisRelay implements Extension, RoomCloser {
   /** Closes one person's connections to the room on this instance and, through the presence channel, on every other one. */
   closePersonEverywhere(room: string, email: string, reason: string): void {
     closePersonConnections(this.documents.get(room), email, reason);
-    const message = this.encode(Kind.closePerson, room, new TextEncoder().encode(`${email}\0${reason}`));
-    this.pub.publish(this.presenceChannel(), message).catch((error: unknown) => {
+    const message = this.encode(RelayKind.closePerson, room, encodeClosePerson(email, reason));
+    this.pub.publish(this.channels.presence, message).catch((error: unknown) => {
       // The others still refuse the person's next connection (they read the shared access records); open ones stay.
       this.log.warn({ room, err: (error as Error).message }, "cannot tell the other instances to close a person's connections");
     });
@@ -280,21 +230,21 @@ export class RedisRelay implements Extension, RoomCloser {
 
   /** A copy of the relay's counters. */
   getStats(): RelayStats {
-    let remoteClients = 0;
-    for (const owners of this.remoteClients.values()) remoteClients += owners.size;
-    return { ...this.stats, remoteClients };
+    return { ...this.stats, remoteClients: this.presence.remoteClientCount() };
   }
 
+  /** Hocuspocus hook: keeps the Hocuspocus instance (nothing reads it yet; the unload hook gets it in its payload). */
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
     this.instance = instance;
   }
 
+  /** Hocuspocus hook: subscribes to the room's channel and starts a state-vector exchange once its content is in. */
   async afterLoadDocument({ documentName, document }: afterLoadDocumentPayload): Promise<void> {
     this.documents.set(documentName, document);
-    this.remoteClients.set(documentName, new Map());
+    this.presence.trackRoom(documentName);
     // Not awaited when Redis is away: the document serves this instance's clients now, and the subscription (queued by
     // ioredis) plus the resync on reconnect bring the others' changes later.
-    const subscribed = this.sub.subscribe(this.roomChannel(documentName)).catch((error: unknown) => {
+    const subscribed = this.sub.subscribe(this.channels.room(documentName)).catch((error: unknown) => {
       this.log.warn({ room: documentName, err: (error as Error).message }, 'cannot subscribe; will resync on reconnect');
     });
     if (this.sub.status === 'ready') await subscribed;
@@ -303,25 +253,28 @@ export class RedisRelay implements Extension, RoomCloser {
     // its stored state (a room loaded from a snapshot may answer its first joiners before applying it).
     afterLoad(document, () => {
       if (this.documents.get(documentName) !== document) return;
-      this.publish(this.roomChannel(documentName), Kind.syncRequest, documentName, Y.encodeStateVector(document));
+      this.publisher.publish(this.channels.room(documentName), RelayKind.syncRequest, documentName, Y.encodeStateVector(document));
     });
   }
 
+  /** Hocuspocus hook: forgets the room and leaves its channel, unless it was loaded again meanwhile. */
   async afterUnloadDocument({ documentName, instance }: afterUnloadDocumentPayload): Promise<void> {
     // A fast reconnect may have loaded the room again already; its subscription must stay.
     if (instance.documents.has(documentName) || instance.loadingDocuments.has(documentName)) return;
     this.documents.delete(documentName);
-    this.remoteClients.delete(documentName);
-    this.sub.unsubscribe(this.roomChannel(documentName)).catch(() => {
+    this.presence.forgetRoom(documentName);
+    this.sub.unsubscribe(this.channels.room(documentName)).catch(() => {
       // Redis is away; the subscription died with the connection and is not restored for an unloaded room.
     });
   }
 
+  /** Hocuspocus hook: queues a client's update for publishing; updates from Redis are not published again. */
   async onChange({ documentName, document, update, transactionOrigin }: onChangePayload): Promise<void> {
     if (isFromRedis(transactionOrigin)) return;
-    this.pendingFor(documentName, document).updates.push(update);
+    this.publisher.queueUpdate(documentName, document, update);
   }
 
+  /** Hocuspocus hook: keeps the presence books, and queues this instance's awareness changes for publishing. */
   async onAwarenessUpdate({
     documentName,
     document,
@@ -330,182 +283,54 @@ export class RedisRelay implements Extension, RoomCloser {
     removed,
     transactionOrigin,
   }: onAwarenessUpdatePayload): Promise<void> {
-    this.attribute(documentName, document, [...added, ...updated], removed, transactionOrigin);
+    this.presence.attribute(documentName, document, [...added, ...updated], removed, transactionOrigin);
     if (isFromRedis(transactionOrigin)) return;
     // Removals too, even when the leaving client was the last one here: the others must drop its cursor now.
-    const pending = this.pendingFor(documentName, document);
-    for (const clientId of [...added, ...updated, ...removed]) pending.awarenessClients.add(clientId);
+    this.publisher.queueAwareness(documentName, document, [...added, ...updated, ...removed]);
   }
 
+  /** Hocuspocus hook: the server is going away, so is the relay. */
   async onDestroy(): Promise<void> {
     await this.close();
   }
 
-  private roomChannel(room: string): string {
-    return `${this.prefix}:room:${room}`;
-  }
-
-  private inboxChannel(instanceId: string): string {
-    return `${this.prefix}:inbox:${instanceId}`;
-  }
-
-  /**
-   * Heartbeats and goodbyes go on the channel named by the prefix itself, beside rather than under the `prefix:` room
-   * and inbox channels: a `PSUBSCRIBE prefix:*` (scaleout.test.ts counts what one change costs that way) then sees
-   * the relay's document traffic without the heartbeat ticking through it.
-   */
-  private presenceChannel(): string {
-    return this.prefix;
-  }
-
-  /**
-   * Keeps `remoteClients` current after an awareness change in `room`: a state received from Redis belongs to the
-   * instance that sent it; a state set here (by one of our connections) is ours, the client having moved instances;
-   * a removed state is forgotten, whoever removed it.
-   */
-  private attribute(room: string, document: Document, changed: number[], removed: number[], origin: unknown): void {
-    // Hooks run after the change, a microtask or more later: a document unloaded meanwhile must leave nothing behind.
-    const owners = this.documents.get(room) === document ? this.remoteClients.get(room) : undefined;
-    if (!owners) return;
-    const sender = relayedBy(origin);
-    for (const clientId of changed) {
-      if (sender === undefined) owners.delete(clientId);
-      else owners.set(clientId, sender);
-    }
-    for (const clientId of removed) owners.delete(clientId);
-  }
-
-  /** Every `heartbeatMs`: tells the others we are alive, and takes those silent for {@link SILENT_BEATS} beats for dead. */
+  /** Every `heartbeatMs`: tells the others we are alive, and counts a beat of the others' silence. */
   private beat(): void {
     // A heartbeat that cannot go out is not retried: the next one follows within a period.
-    if (this.pub.status === 'ready') this.pub.publish(this.presenceChannel(), this.encode(Kind.heartbeat, '', EMPTY)).catch(() => {});
+    if (this.pub.status === 'ready') this.pub.publish(this.channels.presence, this.encode(RelayKind.heartbeat, '', EMPTY_PAYLOAD)).catch(() => {});
     // While our subscriber is down we hear nobody, which says nothing about them: their cursors stay as they are.
     if (this.sub.status !== 'ready') return;
-    for (const [instanceId, beats] of this.silentBeats) {
-      if (beats + 1 >= SILENT_BEATS) this.instanceGone(instanceId, 'silent');
-      else this.silentBeats.set(instanceId, beats + 1);
-    }
+    this.presence.countBeat();
   }
 
-  /** Removes the awareness states of `instanceId`'s clients from every loaded room, which tells our clients at once. */
-  private instanceGone(instanceId: string, reason: 'silent' | 'goodbye'): void {
-    this.silentBeats.delete(instanceId);
-    let removed = 0;
-    for (const [room, owners] of this.remoteClients) {
-      const clients = [...owners].filter(([, owner]) => owner === instanceId).map(([clientId]) => clientId);
-      if (clients.length === 0) continue;
-      for (const clientId of clients) owners.delete(clientId);
-      // Broadcast to our clients like any awareness change. REDIS_ORIGIN: every instance removes them itself, so it is
-      // not published (onAwarenessUpdate). It keeps their clocks (y-protocols bumps only an awareness's own client's),
-      // so their next state, sent through whichever instance they reconnect to, is news everywhere.
-      removeAwarenessStates(this.documents.get(room)!.awareness, clients, REDIS_ORIGIN);
-      removed += clients.length;
-    }
-    this.log.info({ instance: instanceId, reason, removedClients: removed }, 'instance gone');
-  }
-
-  /** Collects a document's publishes of one event-loop turn, to send them in one pipeline. */
-  private pendingFor(room: string, document: Document): PendingPublish {
-    let pending = this.pending.get(room);
-    if (pending && pending.document !== document) {
-      // The room was unloaded and loaded again within one turn: send what the old document had first.
-      this.flush(room);
-      pending = undefined;
-    }
-    if (!pending) {
-      pending = { document, updates: [], awarenessClients: new Set() };
-      this.pending.set(room, pending);
-      setImmediate(() => this.flush(room));
-    }
-    return pending;
-  }
-
-  private flush(room: string): void {
-    const pending = this.pending.get(room);
-    if (!pending) return;
-    this.pending.delete(room);
-    // Every update crosses as itself, never merged with the others of its turn: the receiving instance applies a
-    // message as one transaction, and a value set by one update and overwritten by the next within that transaction
-    // would be garbage-collected before its clients saw it (they would skip a dragged shape's intermediate positions,
-    // which the writer's own instance relays one by one). One pipeline keeps it one write to Redis per turn.
-    const messages = pending.updates.map((update) => this.encode(Kind.update, room, update));
-    if (pending.awarenessClients.size > 0) {
-      const awareness = pending.document.awareness;
-      messages.push(this.encode(Kind.awareness, room, encodeAwarenessUpdate(awareness, [...pending.awarenessClients])));
-    }
-    this.send(this.roomChannel(room), room, messages);
-  }
-
-  private encode(kind: Kind, room: string, payload: Uint8Array): Buffer {
-    const encoder = encoding.createEncoder();
-    encoding.writeVarUint(encoder, kind);
-    encoding.writeVarString(encoder, this.instanceId);
-    encoding.writeVarString(encoder, room);
-    encoding.writeVarUint8Array(encoder, payload);
-    return Buffer.from(encoding.toUint8Array(encoder));
-  }
-
-  private publish(channel: string, kind: Kind, room: string, payload: Uint8Array): void {
-    this.send(channel, room, [this.encode(kind, room, payload)]);
-  }
-
-  /** Publishes `messages` to `channel` in order; several go in one pipeline. */
-  private send(channel: string, room: string, messages: Buffer[]): void {
-    if (messages.length === 0 || (this.closed && this.pub.status !== 'ready')) return;
-    for (const message of messages) {
-      this.stats.publishedMessages += 1;
-      this.stats.publishedBytes += message.byteLength;
-    }
-    // The resync after Redis comes back sends what failed messages carried.
-    const failed = (count: number, error: unknown) => {
-      this.stats.failedPublishes += count;
-      this.log.debug({ room, err: (error as Error).message }, 'publish failed');
-    };
-    if (messages.length === 1) {
-      this.pub.publish(channel, messages[0]).catch((error: unknown) => failed(1, error));
-      return;
-    }
-    const pipeline = this.pub.pipeline();
-    for (const message of messages) pipeline.publish(channel, message);
-    pipeline
-      .exec()
-      .then((results) => {
-        for (const [error] of results ?? []) if (error) failed(1, error);
-      })
-      .catch((error: unknown) => failed(messages.length, error));
+  /** A message from this instance (heartbeat, goodbye, close messages: the ones published outside the publisher). */
+  private encode(kind: RelayKind, room: string, payload: Uint8Array): Buffer {
+    return encodeRelayMessage(kind, this.instanceId, room, payload);
   }
 
   private receive(_channel: Buffer, data: Buffer): void {
-    let kind: number;
-    let sender: string;
-    let room: string;
-    let payload: Uint8Array;
-    try {
-      const decoder = decoding.createDecoder(data);
-      kind = decoding.readVarUint(decoder);
-      sender = decoding.readVarString(decoder);
-      room = decoding.readVarString(decoder);
-      payload = decoding.readVarUint8Array(decoder);
-    } catch {
+    const message = decodeRelayMessage(data);
+    if (!message) {
       this.log.warn({ bytes: data.byteLength }, 'unreadable relay message ignored');
       return;
     }
+    const { kind, sender, room, payload } = message;
     // Redis delivers our own publishes back to us.
     if (sender === this.instanceId) return;
-    if (kind === Kind.goodbye) return this.instanceGone(sender, 'goodbye');
+    if (kind === RelayKind.goodbye) return this.presence.instanceGone(sender, 'goodbye');
     // Any message is a sign of life; a heartbeat is only that.
-    this.silentBeats.set(sender, 0);
-    if (kind === Kind.heartbeat) return;
+    this.presence.heardFrom(sender);
+    if (kind === RelayKind.heartbeat) return;
     // Every other kind names a room: the same rule as a client's frame (a room id, nothing else), so a message from
     // something other than a Scrawl instance on the channel can never address a document by another name.
     if (!isValidRoomId(room)) {
       this.log.warn({ kind, bytes: data.byteLength }, 'relay message for an invalid room id ignored');
       return;
     }
-    if (kind === Kind.closeRoom) return closeRoomConnections(this.documents.get(room), new TextDecoder().decode(payload));
-    if (kind === Kind.closePerson) {
-      const [email, reason] = new TextDecoder().decode(payload).split('\0');
-      return closePersonConnections(this.documents.get(room), email, reason ?? '');
+    if (kind === RelayKind.closeRoom) return closeRoomConnections(this.documents.get(room), decodeCloseRoom(payload));
+    if (kind === RelayKind.closePerson) {
+      const { email, reason } = decodeClosePerson(payload);
+      return closePersonConnections(this.documents.get(room), email, reason);
     }
     const document = this.documents.get(room);
     if (!document) return;
@@ -513,27 +338,26 @@ export class RedisRelay implements Extension, RoomCloser {
     this.stats.receivedBytes += data.byteLength;
     try {
       // Everything but awareness reads or changes the content, which a room just loaded may not hold yet.
-      if (kind !== Kind.awareness) finishLoad(document);
+      if (kind !== RelayKind.awareness) finishLoad(document);
       switch (kind) {
-        case Kind.update:
+        case RelayKind.update:
           Y.applyUpdate(document, payload, REDIS_ORIGIN);
           break;
-        case Kind.awareness:
+        case RelayKind.awareness:
           applyAwarenessUpdate(document.awareness, payload, { source: 'redis', instanceId: sender } satisfies RelayedAwarenessOrigin);
           break;
-        case Kind.syncRequest: {
-          const inbox = this.inboxChannel(sender);
-          this.publish(inbox, Kind.update, room, Y.encodeStateAsUpdate(document, payload));
-          this.publish(inbox, Kind.syncAnswer, room, Y.encodeStateVector(document));
+        case RelayKind.syncRequest: {
+          const inbox = this.channels.inbox(sender);
+          this.publisher.publish(inbox, RelayKind.update, room, Y.encodeStateAsUpdate(document, payload));
+          this.publisher.publish(inbox, RelayKind.syncAnswer, room, Y.encodeStateVector(document));
           // Only our own clients' states: every instance with the room answers for its own, so each state arrives from
           // the instance its client is on, and goes when that instance goes.
-          const remote = this.remoteClients.get(room);
-          const clients = [...document.awareness.getStates().keys()].filter((clientId) => !remote?.has(clientId));
-          if (clients.length > 0) this.publish(inbox, Kind.awareness, room, encodeAwarenessUpdate(document.awareness, clients));
+          const clients = this.presence.ownClients(room, document.awareness);
+          if (clients.length > 0) this.publisher.publish(inbox, RelayKind.awareness, room, encodeAwarenessUpdate(document.awareness, clients));
           break;
         }
-        case Kind.syncAnswer:
-          this.publish(this.inboxChannel(sender), Kind.update, room, Y.encodeStateAsUpdate(document, payload));
+        case RelayKind.syncAnswer:
+          this.publisher.publish(this.channels.inbox(sender), RelayKind.update, room, Y.encodeStateAsUpdate(document, payload));
           break;
         default:
           this.log.warn({ kind, room }, 'unknown relay message kind ignored');
@@ -548,19 +372,18 @@ export class RedisRelay implements Extension, RoomCloser {
   private async resyncAll(client: 'pub' | 'sub'): Promise<void> {
     if (client === 'sub') {
       // Explicitly, before asking: the answers come to the inbox, which must be listened to again first.
-      const rooms = [...this.documents.keys()].map((r) => this.roomChannel(r));
-      await this.sub.subscribe(this.inboxChannel(this.instanceId), this.presenceChannel(), ...rooms).catch(() => {
+      const rooms = [...this.documents.keys()].map((r) => this.channels.room(r));
+      await this.sub.subscribe(this.channels.inbox(this.instanceId), this.channels.presence, ...rooms).catch(() => {
         // Lost the connection again; the next 'ready' tries once more.
       });
-      // We were deaf, not they silent: the others (reconnecting too, on their own backoff) get their full allowance.
-      for (const instanceId of this.silentBeats.keys()) this.silentBeats.set(instanceId, 0);
+      this.presence.forgiveSilence();
     }
     if (this.pub.status !== 'ready' || this.sub.status !== 'ready') return;
     this.stats.resyncs += 1;
     this.log.info({ rooms: this.documents.size }, 'redis reconnected: resyncing rooms');
     for (const [room, document] of this.documents) {
       finishLoad(document);
-      this.publish(this.roomChannel(room), Kind.syncRequest, room, Y.encodeStateVector(document));
+      this.publisher.publish(this.channels.room(room), RelayKind.syncRequest, room, Y.encodeStateVector(document));
     }
   }
 }
