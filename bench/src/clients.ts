@@ -261,12 +261,18 @@ export async function connectMany(
   return clients;
 }
 
+/** Anything the bench holds one socket for: raw Yjs clients and raw tldraw sync clients alike. */
+export interface SocketClient {
+  readonly ws: WebSocket;
+  close(): void;
+}
+
 /** Closes clients and waits (briefly) for their sockets to close, so the next scenario starts clean. */
-export async function closeAll(clients: readonly RawClient[]): Promise<void> {
+export async function closeAll(clients: readonly SocketClient[]): Promise<void> {
   await Promise.all(clients.map((c) => new Promise<void>((resolve) => {
     if (c.ws.readyState === WebSocket.CLOSED) return resolve();
     const timer = setTimeout(() => {
-      c.terminate();
+      c.ws.terminate();
       resolve();
     }, 2_000);
     c.ws.once('close', () => {

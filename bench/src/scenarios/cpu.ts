@@ -258,18 +258,7 @@ async function measureTldraw(server: ServerProcess, target: Target, ctx: Context
     ctx.note(target, `relay cost: ${(delivered / frames).toFixed(2)} updates per socket message on average (tldraw sync batches a session's patches per ~16.7 ms; deliveries count updates)`);
     return [base, cursors];
   } finally {
-    await Promise.all(clients.map((c) => new Promise<void>((resolve) => {
-      if (c.ws.readyState === c.ws.CLOSED) return resolve();
-      const timer = setTimeout(() => {
-        c.ws.terminate();
-        resolve();
-      }, 2_000);
-      c.ws.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      c.close();
-    })));
+    await closeAll(clients);
   }
 }
 
