@@ -26,12 +26,13 @@ import { board } from './scenarios/board.ts';
 import { catalog } from './scenarios/catalog.ts';
 import { backup } from './scenarios/backup.ts';
 import { crowd } from './scenarios/crowd.ts';
+import { capacity } from './scenarios/capacity.ts';
 import { xcpu, xfanout } from './scenarios/scaleout.ts';
 import { ScenarioSkipped, type Context, type Options, type Scenario, type Value } from './scenario.ts';
 import { killAllStarted, removeRunDir, ServerUnavailable, TARGETS, type Target, type TargetName } from './servers.ts';
 import { fmt, median } from './stats.ts';
 
-const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, reconnectStorm, durability, stroke, xfanout, xcpu, board, catalog, backup, crowd];
+const SCENARIOS: Scenario[] = [fanout, cpu, idle, joinStorm, restart, reconnectStorm, durability, stroke, xfanout, xcpu, board, catalog, backup, crowd, capacity];
 const ALIASES: Record<string, string> = {
   cursors: 'cpu', awareness: 'cpu', rss: 'idle', join: 'join', storm: 'join', kill: 'durability',
   paint: 'board', scaleout: 'xfanout',
