@@ -1,9 +1,11 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import { CloseCode } from '../close-codes.ts';
 import * as decoding from 'lib0/decoding';
 import { AckGate } from './ack-gate.ts';
 import { sendBinary, writeFrame } from './shared-frames.ts';
+import { releaseWrites } from './write-coalescer.ts';
 import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
@@ -177,7 +179,7 @@ export class ClientSocket {
   cutOff(): void {
     this.log.warn({ buffered: this.ws.bufferedAmount }, 'closing a client that stopped reading');
     this.close(CloseCode.tryAgainLater, 'not reading fast enough');
-    this.ws.terminate();
+    this.terminate();
   }
 
   /** The unsent bytes bound (Limits.maxBufferedBytes). */
@@ -194,8 +196,13 @@ export class ClientSocket {
     if (this.ws.isPaused) this.ws.resume();
   }
 
-  /** Hocuspocus's name for an immediate close is the same as ours. */
+  /**
+   * Hocuspocus's name for an immediate close is the same as ours. Frames this turn's writes hold back (see
+   * write-coalescer.ts) go to the kernel first, as they would have without the hold.
+   */
   terminate(): void {
+    const socket = (this.ws as unknown as { _socket: Socket | null })._socket;
+    if (socket) releaseWrites(socket);
     this.ws.terminate();
   }
 }

@@ -5,8 +5,9 @@
  * and payload written as two chunks under `cork()`, which Node's writable stream buffers and hands to `writev`. In the
  * relay benchmark that was ~80 % of the ~2.1 KB allocated per delivered message. Here the whole frame (header and
  * payload in one buffer; a server's binary frame has a 2, 4 or 10 byte header, RFC 6455 section 5.2) is built once
- * per message, and that buffer is written to each client's TCP socket: one plain write per client. Paired benchmark
- * runs measured 5-11 % less server CPU per delivered message (docs/benchmarks.md).
+ * per message, and that buffer is written to each client's TCP socket. Paired benchmark runs measured 5-11 % less
+ * server CPU per delivered message (docs/benchmarks.md). Every frame sent here, by either way, is coalesced with the
+ * socket's other frames of the same event-loop turn into one `writev` (write-coalescer.ts).
  *
  * Writing beside `ws`'s Sender keeps frames in order only while that Sender never queues a frame for later. It queues
  * only to compress (permessage-deflate, which the socket server turns off) or to read a `Blob` (Scrawl sends none), so
@@ -16,6 +17,7 @@
  */
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { coalesceWrites } from './write-coalescer.ts';
 
 /** The `ws` version this module was written against (see the module comment). */
 export const SHARED_FRAMES_WS_VERSION = '8.23.0';
@@ -71,9 +73,19 @@ export function buildFrame(length: number, fill: (frame: Buffer, offset: number)
   return frame;
 }
 
-/** Writes a frame from {@link buildFrame} to `ws`, which must be open, straight to its TCP socket (see the module comment). */
+/** The TCP socket under `ws` (its private `_socket`, see the module comment). */
+function tcpSocketOf(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket;
+}
+
+/**
+ * Writes a frame from {@link buildFrame} to `ws`, which must be open, straight to its TCP socket (see the module
+ * comment), coalesced with the socket's other frames of this turn (write-coalescer.ts).
+ */
 export function writeFrame(ws: WebSocket, frame: Buffer): void {
-  (ws as unknown as { _socket: Socket })._socket.write(frame);
+  const socket = tcpSocketOf(ws);
+  coalesceWrites(socket);
+  socket.write(frame);
 }
 
 /**
@@ -84,6 +96,7 @@ export function writeFrame(ws: WebSocket, frame: Buffer): void {
 export function sendBinary(ws: WebSocket, source: Uint8Array, offset: number, onSent?: () => void): void {
   if (onSent || source.byteLength - offset > MAX_SHARED_PAYLOAD_BYTES) {
     const payload = offset === 0 ? source : source.subarray(offset);
+    coalesceWrites(tcpSocketOf(ws));
     if (onSent) ws.send(payload, () => onSent());
     else ws.send(payload);
     return;
