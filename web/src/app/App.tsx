@@ -1,6 +1,7 @@
 import { useMemo } from 'react'
 import { BOARDS_PAGE_TOKEN_ROOM, searchWithoutToken, takeBoardToken, takePageToken, viewOnlyReason } from './access.ts'
 import { tldrawAssetUrls } from './assetUrls.ts'
+import { preloadFont } from './fontPreload.ts'
 import { BoardPage } from './BoardPage.tsx'
 import { BoardsPage } from '../boards/BoardsPage.tsx'
 import { parseParentOrigins } from './embedBridge.ts'
@@ -22,6 +23,8 @@ export function App() {
       window.history.replaceState(null, '', boardPath(route.room) + searchWithoutTemplate(search))
     }
     if (route.kind === 'invalid') return { route, token: null, search }
+    // A board is coming: fetch its usual font while the board itself is on its way (fontPreload.ts).
+    if (route.kind === 'board' || route.kind === 'embed') preloadFont(tldrawAssetUrls.fonts?.tldraw_draw)
     const token =
       route.kind === 'boards'
         ? takePageToken({ room: BOARDS_PAGE_TOKEN_ROOM, search })
