@@ -1,5 +1,6 @@
 import { useRef, type ReactElement } from 'react'
 import {
+  ArrowShapeUtil,
   DrawShapeUtil,
   GeoShapeUtil,
   HighlightShapeUtil,
@@ -19,7 +20,7 @@ import { rememberMeasuredLabelSizesOnly } from './labelSizeCache.ts'
  *
  * tldraw renders a React subtree for every shape on the page and hides the ones outside the
  * viewport (`display: none`, "culled"). Opening a 5,000-shape board thus built ~5,000 geo bodies,
- * labels and stroke paths nobody could see: seconds of rendering before the first frame. These
+ * labels, stroke paths and arrows nobody could see: seconds of rendering before the first frame. These
  * utils render an empty shape container while the shape is culled, and its real content from the
  * first moment it is not, for good (panning back and forth does not remount anything). What is
  * on screen is unchanged: culled shapes are hidden either way; geometry, hit testing, export and
@@ -76,4 +77,5 @@ export const lazyShapeUtils = [
   showOnceVisible(HighlightShapeUtil),
   showOnceVisible(rememberMeasuredLabelSizesOnly(NoteShapeUtil, '_labelSizesForNoteCache')),
   showOnceVisible(LineShapeUtil),
+  showOnceVisible(ArrowShapeUtil),
 ]
