@@ -2,6 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import { atom, type Atom } from '@tldraw/state'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
+import { forwardRawUpdates, syncUpdateOf } from './rawUpdates.ts'
 
 /**
  * What the user is told about the link to the server:
@@ -84,6 +85,15 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   const websocket = new HocuspocusProviderWebsocket({ url, ...RECONNECT })
   const provider = new HocuspocusProvider({ websocketProvider: websocket, name: room, document: doc, token })
   provider.attach()
+  // The board's state arrives in one large message: the offline copy stores it as received
+  // instead of Yjs encoding it again after applying it (rawUpdates.ts).
+  const rawUpdates = forwardRawUpdates(doc, provider)
+  provider.on('message', ({ event }: { event: MessageEvent }) => {
+    if (!(event.data instanceof ArrayBuffer)) return
+    rawUpdates.noteIncoming(syncUpdateOf(new Uint8Array(event.data)))
+    // The provider applies the message synchronously after this event.
+    queueMicrotask(() => rawUpdates.noteIncoming(null))
+  })
 
   const status = atom<ConnectionStatus>('scrawl.connection', { state: 'connecting', unsyncedChanges: 0, readonly: false })
   /** Whether a link existed or an attempt failed: from then on we are "reconnecting", not "connecting". */
@@ -148,6 +158,7 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
     status,
     loaded,
     destroy() {
+      rawUpdates.dispose()
       window.removeEventListener('online', onOnline)
       window.removeEventListener('offline', refresh)
       provider.destroy()
