@@ -66,9 +66,12 @@ function idleRows(a: IdleCapacity): Record<string, Value> {
 function deliveryRows(b: Stepped): Record<string, Value> {
   console.log(`\n${stepTable('capacity, delivery steps (one instance, LevelDB):', b)}\n`);
   const held = b.lastHeld?.cells;
+  // CPU per message is worth showing even when no step held: it is what neighbours disturb least.
+  const basis = (b.lastHeld ?? b.firstFailed)?.cells;
   return {
     deliveryMsgs: held?.['delivered msgs/s'] ?? 'none held',
     deliveryHeld: summarise(b.lastHeld, ['rooms', 'clients', 'p50 ms', 'p99 ms'], 'none held'),
+    deliveryProjected: typeof basis?.['server µs/msg'] === 'number' ? `${fmt(basis['server µs/msg'])} µs -> ${fmt(1e6 / basis['server µs/msg'])}` : '',
     deliveryCpu: held ? `${cell(held['server CPU %'])} / ${cell(held['client loops busy %'])} / ${cell(held['machine busy %'])} / ${cell(held.load)}` : '',
     deliveryFailed: b.firstFailed
       ? `${summarise(b.firstFailed, ['rooms', 'delivered msgs/s', 'p99 ms'], '')} (${b.firstFailed.why})`
@@ -101,7 +104,7 @@ function relayRows(d: Stepped): Record<string, Value> {
     relayRedis: held ? `${cell(held['Redis CPU %'])} % / ${cell(usPerPublish)} µs` : '',
     relayRedisCeiling: typeof usPerPublish === 'number' && usPerPublish > 0 ? 1e6 / usPerPublish : 'n/a',
     relayBytes: held ? `${cell(held['Redis in B/s'])} / ${cell(held['Redis out B/s'])}` : '',
-    relayCpu: held ? `${cell(held['instance 1 CPU %'])} / ${cell(held['instance 2 CPU %'])} / ${cell(held['machine busy %'])} / ${cell(held.load)}` : '',
+    relayCpu: held ? `${cell(held['instance 1 CPU %'])} / ${cell(held['instance 2 CPU %'])} / ${cell(held['instances µs/update'])} / ${cell(held['machine busy %'])} / ${cell(held.load)}` : '',
     relayFailed: d.firstFailed
       ? `${summarise(d.firstFailed, ['rooms', 'updates/s relayed', 'p99 ms'], '')} (${d.firstFailed.why})`
       : `none (${d.stoppedBecause})`,
@@ -135,6 +138,7 @@ export const capacity: Scenario = {
     { key: 'deliveryMsgs', label: 'b. delivered msgs/s, last step at p99 <= 100 ms', ratio: false },
     { key: 'deliveryHeld', label: 'b. that step', ratio: false },
     { key: 'deliveryCpu', label: 'b. that step: server CPU % / client loops busy % / machine busy % / load', ratio: false },
+    { key: 'deliveryProjected', label: 'b. server CPU per delivered msg -> msgs/s at 100 % of one core (projected; that step, else the failed one)', ratio: false },
     { key: 'deliveryFailed', label: 'b. first step that failed', ratio: false },
     { key: 'pgAppends', label: 'c. PostgreSQL committed appends/s, last step at p99 <= 100 ms', ratio: false },
     { key: 'pgLatency', label: 'c. that step: commit p50 / p99 (ms)', ratio: false },
@@ -147,7 +151,7 @@ export const capacity: Scenario = {
     { key: 'relayRedis', label: 'd. that step: Redis main thread CPU / per PUBLISH', ratio: false },
     { key: 'relayRedisCeiling', label: 'd. PUBLISH/s one Redis thread would take at 100 % (projected)', ratio: false },
     { key: 'relayBytes', label: 'd. that step: Redis bytes/s in / out', ratio: false },
-    { key: 'relayCpu', label: 'd. that step: instance 1 / instance 2 CPU % / machine busy % / load', ratio: false },
+    { key: 'relayCpu', label: 'd. that step: instance 1 / instance 2 CPU % / both, µs per update / machine busy % / load', ratio: false },
     { key: 'relayFailed', label: 'd. first step that failed', ratio: false },
   ],
   async run(target: Target, ctx) {
