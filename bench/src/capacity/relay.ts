@@ -14,7 +14,7 @@
  * on this machine, so its counters include their traffic (the heartbeats of other test runs, at worst).
  */
 import type { Context } from '../scenario.ts';
-import { REDIS_URL, requireServices, uniqueRoom, withInstances } from '../scaleout.ts';
+import { instanceLogLines, REDIS_URL, requireServices, uniqueRoom, withInstances } from '../scaleout.ts';
 import type { ServerProcess, Target } from '../servers.ts';
 import { percentile, sleep } from '../stats.ts';
 import { UPDATES_PER_S } from '../scenarios/cpu.ts';
@@ -70,6 +70,9 @@ export async function measureRelay(target: Target, ctx: Context, workers: number
       });
     } finally {
       await fleet.close();
+      // What the instances logged (LOG_LEVEL=warn: anything is worth a look), as the scale-out scenarios report it.
+      const lines = instanceLogLines([one, two]);
+      if (lines.length > 0) ctx.note(target, `capacity relay: ${lines.length} instance log line(s), e.g.:\n      ${lines.slice(0, 3).join('\n      ')}`);
     }
   });
 }

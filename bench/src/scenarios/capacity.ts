@@ -52,7 +52,7 @@ function idlePerStep(ctx: Context): number {
 const cell = (v: number | string | undefined) => (typeof v === 'number' ? fmt(v) : (v ?? ''));
 
 function idleRows(a: IdleCapacity): Record<string, Value> {
-  console.log(`  capacity idle: RSS / heap after each step: ${a.readings}`);
+  console.log(`  capacity idle: RSS / heap after each step: ${a.readings} (connecting took ${fmt(a.connectS)} s)`);
   return {
     idleConns: a.connections,
     idleKib: a.kibPerConn,
