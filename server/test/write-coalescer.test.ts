@@ -17,7 +17,7 @@ import type { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { LevelDbStore } from '../src/persistence/leveldb-store.ts';
 import { ClientSocket } from '../src/sync/client-socket.ts';
-import { WINDOW_MS } from '../src/sync/write-coalescer.ts';
+import { BUSY_GAP_MS, WINDOW_MS } from '../src/sync/write-coalescer.ts';
 import { openRawSocket, startServer, tempDir, waitFor, yjsSyncFrame, type TestServer } from './harness.ts';
 
 /** `[varString room]` then `body`: a /sync frame. */
@@ -315,6 +315,35 @@ test('a busy socket\'s frames wait for the end of its window and then leave toge
     const moments = new Set(arrivedAt.map((t) => Math.round(t))).size;
     console.log(`window: ${updates.length} updates in ${turns} turns reached the reader at ${moments} moments`);
     for (const client of [reader, syncReader, writer]) client.ws.close();
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a steady stream slower than the busy gap (a lone writer at 60 Hz) is never held past its turn', async () => {
+  const srv = await startServer();
+  const room = 'coalesce-steady';
+  try {
+    const reader = await rawClient(srv, 'sync', room);
+    const writer = await rawClient(srv, 'yjs', room);
+    const document = srv.server.hocuspocus.documents.get(room)!;
+    await new Promise((resolve) => setTimeout(resolve, 2 * WINDOW_MS));
+    const updates = separateUpdates(5);
+    const { during, after, stop } = observe(document);
+    for (const update of updates) {
+      writer.sendTogether([yjsSyncFrame(2, update)]);
+      // Well past the busy gap (with room for a late timer on a busy machine).
+      await new Promise((resolve) => setTimeout(resolve, 5 * BUSY_GAP_MS));
+    }
+    await waitFor(() => reader.received.length === updates.length && writer.received.length === updates.length);
+    stop();
+    assert.deepEqual(reader.received, updates.map(updateEntry));
+    assert.equal(new Set(during.map((o) => o.turn)).size, updates.length, 'one update per turn');
+    for (const observation of after) {
+      for (const socket of observation.sockets) assert.deepEqual(socket, { length: 0, corked: 0 }, 'released at the end of its turn');
+    }
+    reader.ws.close();
+    writer.ws.close();
   } finally {
     await srv.stop();
   }

@@ -9,11 +9,15 @@
  *
  * Here the first frame a socket is written corks it (Node's `Writable.cork`), and the socket is uncorked once, so its
  * frames leave in one `writev`, in the order they were written:
- * - when the socket was last released more than {@link WINDOW_MS} ago (a quiet socket, a lone update), once the
- *   turn's I/O has been handled (an immediate, which runs after the poll phase): the frame leaves in the turn it was
- *   written, just after the poll phase instead of during it;
- * - otherwise (the socket is busy) {@link WINDOW_MS} after its last release: everything it is sent meanwhile waits
- *   for that moment, so a busy socket is written at most about once per window, and a frame waits at most a window.
+ * - when the socket was last released {@link BUSY_GAP_MS} or more ago (a quiet socket, a lone update, a stream of one
+ *   update per display frame), once the turn's I/O has been handled (an immediate, which runs after the poll phase):
+ *   the frame leaves in the turn it was written, just after the poll phase instead of during it;
+ * - otherwise (the socket is busy: written again within half a window of its last release) {@link WINDOW_MS} after its
+ *   last release: everything it is sent meanwhile waits for that moment, so a busy socket is written about once per
+ *   window, and a frame waits at most a window.
+ * A window alone (hold whatever comes within 16 ms of the last release) also held a lone writer's 60 Hz stream for a
+ * millisecond or more on almost every update and put ~8 ms on the fan-out p50 (docs/benchmarks.md); the half-window
+ * gap leaves such a stream alone.
  * All sockets released in one pass share its clock reading, so the sockets of a room, which are written together,
  * are held and released together, by one timer.
  *
@@ -29,6 +33,12 @@ import type { Socket } from 'node:net';
 
 /** The longest a busy socket's frames wait, in ms: about one display frame, as tldraw sync batches (16.7 ms). */
 export const WINDOW_MS = 16;
+
+/**
+ * A socket written again within this long of its last release is busy, and its frames wait for the end of the window
+ * that release began. Half a window: a stream of one frame per display frame (a lone writer at 60 Hz) is never held.
+ */
+export const BUSY_GAP_MS = WINDOW_MS / 2;
 
 /** Per-socket state, kept as properties (cheaper than a Map lookup per frame). */
 const HELD = Symbol('scrawl.writeCoalescer.held');
@@ -63,7 +73,7 @@ export function coalesceWrites(socket: Socket): void {
     scheduleEndOfTurn();
   }
   const releasedAt = target[RELEASED_AT];
-  if (releasedAt !== undefined && turnNow - releasedAt < WINDOW_MS) {
+  if (releasedAt !== undefined && turnNow - releasedAt < BUSY_GAP_MS) {
     untilWindowEnd.push(target);
     armWindowTimer(releasedAt + WINDOW_MS, turnNow);
     return;
