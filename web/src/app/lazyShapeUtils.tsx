@@ -1,4 +1,5 @@
-import { useRef, type ReactElement } from 'react'
+import { useLayoutEffect, useState, type ReactElement } from 'react'
+import { unsafe__withoutCapture } from '@tldraw/state'
 import {
   ArrowShapeUtil,
   DrawShapeUtil,
@@ -8,12 +9,12 @@ import {
   NoteShapeUtil,
   TextShapeUtil,
   useStateTracking,
-  useValue,
   type Editor,
   type TLShape,
   type TLShapeId,
 } from 'tldraw'
 import { rememberMeasuredLabelSizesOnly } from './labelSizeCache.ts'
+import { whenShapeVisible } from './shapeVisibility.ts'
 
 /**
  * Shape utils whose shapes render their content only once they have been on screen.
@@ -32,17 +33,15 @@ import { rememberMeasuredLabelSizesOnly } from './labelSizeCache.ts'
  * corrected. Here `component` runs in a component of its own, which must track its reads itself.
  */
 
-/** Renders `render()` once shape `id` has been visible; nothing before. */
+/**
+ * Renders `render()` once shape `id` has been visible; nothing before. Whether it is culled now is
+ * read without tracking (a render is no derivation of it); when it is, shapeVisibility.ts's one
+ * reaction per editor says when that ends, before the frame is painted (a layout effect).
+ */
 function ShowOnceVisible({ editor, id, render }: { editor: Editor; id: TLShapeId; render: () => ReactElement | null }) {
-  const shown = useRef(false)
-  const visible = useValue(
-    'scrawl.shape.shown',
-    // Once shown, the culling set is no longer read, so this shape stops following it.
-    () => shown.current || !editor.getCulledShapes().has(id),
-    [editor, id],
-  )
-  if (visible) shown.current = true
-  return shown.current ? <Rendered render={render} /> : null
+  const [shown, setShown] = useState(() => !unsafe__withoutCapture(() => editor.getCulledShapes().has(id)))
+  useLayoutEffect(() => (shown ? undefined : whenShapeVisible(editor, id, () => setShown(true))), [editor, id, shown])
+  return shown ? <Rendered render={render} /> : null
 }
 
 /**
