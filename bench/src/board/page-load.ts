@@ -17,6 +17,9 @@
  * same 5 s. The same script drives both products' editors, so the work per frame is tldraw's rendering of what the
  * camera shows plus whatever each product's sync layer does meanwhile (nothing: the camera is session state).
  *
+ * Every open also reads the renderer's CPU time at the painted frame (CDP Performance.getMetrics: main thread and
+ * whole process): on a shared machine the wall-clock times are mostly waiting for a core, the CPU time is the work.
+ *
  * With `profile`, a Chromium CPU profile (CDP Profiler domain) covers navigation start -> painted frame, and a
  * second one the pan and zoom.
  */
@@ -30,6 +33,13 @@ export interface Probe {
   paintedAt?: number;
   domShapes?: number;
   fcp?: number;
+  /**
+   * CPU time of the page's renderer up to the painted frame (ms, CDP Performance.getMetrics): its main thread
+   * (`ThreadTime`) and the whole renderer process (`ProcessTime`, with its compositor, GC and worker threads).
+   * On a shared 2-core machine the wall-clock times above are mostly waiting for a core; this is the work itself.
+   */
+  mainThreadCpuMs?: number;
+  processCpuMs?: number;
   error?: string;
 }
 
@@ -149,8 +159,9 @@ export async function openBoard(browser: Browser, url: string, options: OpenBoar
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.addInitScript(probeScript(options.shapes));
-    const cdp = options.profile ? await context.newCDPSession(page) : undefined;
-    if (cdp) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    if (options.profile) {
       await cdp.send('Profiler.enable');
       await cdp.send('Profiler.setSamplingInterval', { interval: options.samplingIntervalUs ?? 1_000 });
       await cdp.send('Profiler.start');
@@ -162,15 +173,20 @@ export async function openBoard(browser: Browser, url: string, options: OpenBoar
       const probe = await page.evaluate('window.__benchProbe').catch(() => undefined);
       throw new Error(`${url}: ${(error as Error).message}; probe ${JSON.stringify(probe)}; page errors: ${pageErrors.slice(0, 3).join(' | ')}`);
     }
-    const profile = cdp ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile : undefined;
+    const metrics = ((await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> }).metrics;
+    const profile = options.profile ? ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile : undefined;
     const probe = (await page.evaluate('window.__benchProbe')) as Probe;
+    const metric = (name: string) => metrics.find((m) => m.name === name)?.value;
+    // Read right after the painted frame was seen (Playwright polls every 100 ms), so up to ~100 ms past it.
+    if (metric('ThreadTime') !== undefined) probe.mainThreadCpuMs = metric('ThreadTime')! * 1000;
+    if (metric('ProcessTime') !== undefined) probe.processCpuMs = metric('ProcessTime')! * 1000;
     let panZoom: PanZoom | undefined;
     let panZoomProfile: CpuProfile | undefined;
     if (options.panZoomMs > 0) {
       await page.waitForTimeout(1_000);
-      await cdp?.send('Profiler.start');
+      if (options.profile) await cdp.send('Profiler.start');
       panZoom = (await page.evaluate(panZoomScript(options.panZoomMs, options.width, options.height))) as PanZoom;
-      if (cdp) panZoomProfile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
+      if (options.profile) panZoomProfile = ((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile;
     }
     return { probe, panZoom, profile, panZoomProfile, pageErrors };
   } finally {

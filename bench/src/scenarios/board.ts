@@ -30,8 +30,13 @@ import { reportLog, ScenarioSkipped, type Context, type Metric, type Scenario, t
 import { repoRoot, ServerProcess, type Target } from '../servers.ts';
 import { fmt, median, percentile } from '../stats.ts';
 
-const SIZES = [5_000, 10_000];
-const LOADS = 3;
+/**
+ * While iterating (the recorded figures use the defaults): BENCH_BOARD_SIZES=10000 (comma-separated shape counts),
+ * BENCH_BOARD_LOADS=1 (opens per product and size), BENCH_BOARD_PROFILE=0 (skip the profiled opens).
+ */
+const SIZES = (process.env.BENCH_BOARD_SIZES ?? '5000,10000').split(',').map(Number).filter((n) => n > 0);
+const LOADS = Math.max(1, Number(process.env.BENCH_BOARD_LOADS) || 3);
+const PROFILE = process.env.BENCH_BOARD_PROFILE !== '0';
 const PAN_ZOOM_MS = 5_000;
 /** The open that is profiled (the issue asks where a 10,000-shape open's time goes). */
 const PROFILE_SIZE = 10_000;
@@ -50,6 +55,8 @@ const MEASURES: Array<{ key: string; label: string; ratio: boolean; target?: str
   { key: 'painted', label: 'nav start -> first frame with shapes (ms)', ratio: true, target: '≤ 1,500 ms and ≤ 0.5x tldraw sync' },
   { key: 'worst', label: 'painted, slowest of the loads (ms)', ratio: true },
   { key: 'fcp', label: 'first contentful paint, page shell (ms)', ratio: true },
+  { key: 'mainCpu', label: 'main-thread CPU, nav start -> painted (ms)', ratio: true },
+  { key: 'processCpu', label: 'renderer process CPU, nav start -> painted (ms)', ratio: true },
   { key: 'dom', label: '.tl-shape elements in that frame', ratio: false },
   { key: 'frameP50', label: 'pan/zoom frame time p50 (ms)', ratio: true },
   { key: 'frameP95', label: 'pan/zoom frame time p95 (ms)', ratio: true, target: '≤ 16.7 ms or ≤ tldraw sync' },
@@ -84,6 +91,8 @@ function figures(loads: BoardLoad[], written: Written): Record<string, number> {
     painted: median(of((l) => l.probe.paintedAt)),
     worst: Math.max(...of((l) => l.probe.paintedAt)),
     fcp: median(of((l) => l.probe.fcp)),
+    mainCpu: median(of((l) => l.probe.mainThreadCpuMs)),
+    processCpu: median(of((l) => l.probe.processCpuMs)),
     dom: median(of((l) => l.probe.domShapes)),
     frameP50: percentile(frames, 50),
     frameP95: percentile(frames, 95),
@@ -152,7 +161,7 @@ export const board: Scenario = {
   metrics: metrics(),
   async run(target, ctx) {
     if (!existsSync(CHROMIUM)) throw new ScenarioSkipped(`${CHROMIUM} not found (Debian's chromium package)`);
-    for (const line of [ensureScrawlBuild(), ensureTldrawPage(), ...ensureProfileBuilds()]) ctx.note(target, line);
+    for (const line of [ensureScrawlBuild(), ensureTldrawPage(), ...(PROFILE ? ensureProfileBuilds() : [])]) ctx.note(target, line);
     const values: Record<string, Value> = {};
     const servers: Partial<Record<'scrawl' | 'tldraw' | 'scrawlProfile' | 'tldrawProfile', ServerProcess>> = {};
     let browser: Browser | undefined;
@@ -181,7 +190,7 @@ export const board: Scenario = {
             if (load.probe.error) ctx.note(target, `${LABEL[product]} ${shapes} load ${i + 1}: probe error ${load.probe.error}`);
             if (load.pageErrors.length > 0) ctx.note(target, `${LABEL[product]} ${shapes} load ${i + 1}: ${load.pageErrors.length} page error(s), e.g. ${load.pageErrors[0]}`);
             const { probe, panZoom } = load;
-            console.log(`    ${LABEL[product].padEnd(11)} ${shapes} load ${i + 1}: all shapes ${fmt(probe.shapesAt ?? NaN)} ms, painted ${fmt(probe.paintedAt ?? NaN)} ms, ${probe.domShapes} .tl-shape; pan/zoom ${panZoom?.frames.length} frames, p95 ${fmt(percentile(panZoom?.frames ?? [], 95))} ms, ${panZoom?.longTasks} long tasks (${fmt(panZoom?.longTaskMs ?? NaN)} ms)`);
+            console.log(`    ${LABEL[product].padEnd(11)} ${shapes} load ${i + 1}: all shapes ${fmt(probe.shapesAt ?? NaN)} ms, painted ${fmt(probe.paintedAt ?? NaN)} ms (main thread CPU ${fmt(probe.mainThreadCpuMs ?? NaN)} ms), ${probe.domShapes} .tl-shape; pan/zoom ${panZoom?.frames.length} frames, p95 ${fmt(percentile(panZoom?.frames ?? [], 95))} ms, ${panZoom?.longTasks} long tasks (${fmt(panZoom?.longTaskMs ?? NaN)} ms)`);
             await new Promise((r) => setTimeout(r, 1_000));
           }
         }
@@ -195,7 +204,8 @@ export const board: Scenario = {
       }
 
       // The profiled opens: the same stored board behind unminified builds of the same pages.
-      const room = rooms.get(PROFILE_SIZE)!;
+      const room = rooms.get(PROFILE_SIZE);
+      if (!PROFILE || room === undefined) return values;
       const dataDir = servers.scrawl.dataDir;
       await stopAndReport(servers.scrawl, target, ctx);
       delete servers.scrawl;
