@@ -7,7 +7,8 @@
  * payload in one buffer; a server's binary frame has a 2, 4 or 10 byte header, RFC 6455 section 5.2) is built once
  * per message, and that buffer is written to each client's TCP socket. Paired benchmark runs measured 5-11 % less
  * server CPU per delivered message (docs/benchmarks.md). Every frame sent here, by either way, is coalesced with the
- * socket's other frames of the same event-loop turn into one `writev` (write-coalescer.ts).
+ * socket's other frames of the same event-loop turn (of a 16 ms window when the socket is busy) into one `writev`
+ * (write-coalescer.ts).
  *
  * Writing beside `ws`'s Sender keeps frames in order only while that Sender never queues a frame for later. It queues
  * only to compress (permessage-deflate, which the socket server turns off) or to read a `Blob` (Scrawl sends none), so
@@ -80,7 +81,7 @@ function tcpSocketOf(ws: WebSocket): Socket {
 
 /**
  * Writes a frame from {@link buildFrame} to `ws`, which must be open, straight to its TCP socket (see the module
- * comment), coalesced with the socket's other frames of this turn (write-coalescer.ts).
+ * comment), coalesced with the socket's other frames (write-coalescer.ts).
  */
 export function writeFrame(ws: WebSocket, frame: Buffer): void {
   const socket = tcpSocketOf(ws);
