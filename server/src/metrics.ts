@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { Endpoint } from './sync/client-socket.ts';
+import type { Endpoint } from './sync/endpoint.ts';
 
 /**
  * Prometheus metrics of one server, in a registry of its own (several servers in one process keep separate counts).

@@ -9,11 +9,9 @@ import { releaseWrites } from './write-coalescer.ts';
 import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
 import type { ScrawlMetrics } from '../metrics.ts';
+import type { Endpoint } from './endpoint.ts';
 
 let nextConnectionId = 1;
-
-/** Which protocol a client speaks; each has its own endpoint. */
-export type Endpoint = 'sync' | 'yjs';
 
 /**
  * What Hocuspocus talks to for one client: its `WebSocketLike` (send, close, readyState) in front of the real `ws`
