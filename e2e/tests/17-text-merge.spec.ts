@@ -54,17 +54,40 @@ async function editAt(page: Page, id: string, where: 'start' | 'end'): Promise<v
   await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End');
 }
 
-/** Every distinct text the watching page showed until `done` settles. */
-async function watch(page: Page, id: string, done: Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  let finished = false;
-  void done.finally(() => (finished = true));
-  while (!finished) {
-    const text = await labelText(page, id);
-    if (text !== null && text !== seen.at(-1)) seen.push(text);
-    await page.waitForTimeout(25);
-  }
-  return seen;
+/** The distinct texts a watching page's store held, kept in the page itself. */
+interface LabelWatch {
+  seen: string[];
+  stop(): void;
+}
+
+/**
+ * Starts recording, inside the page, every distinct text the label takes in the page's store (a store listener, so
+ * nothing is missed however slowly the test's own polling would run on a loaded machine); {@link stopWatching} ends it.
+ */
+async function startWatching(page: Page, id: string): Promise<void> {
+  await page.evaluate((id) => {
+    const editor = window.__scrawl.editor;
+    const seen: string[] = [];
+    const record = () => {
+      const shape = editor.getShape(id);
+      if (!shape) return;
+      const blocks = (shape.props.richText?.content ?? []) as Array<{ content?: Array<{ text?: string }> }>;
+      const text = blocks.map((block) => (block.content ?? []).map((node) => node.text ?? '').join('')).join('\n');
+      if (text !== seen.at(-1)) seen.push(text);
+    };
+    record();
+    const stop = editor.store.listen(record, { scope: 'document' });
+    (window as unknown as { __labelWatch: LabelWatch }).__labelWatch = { seen, stop };
+  }, id);
+}
+
+/** Ends {@link startWatching}'s recording and returns the texts seen, in order. */
+function stopWatching(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const watch = (window as unknown as { __labelWatch: LabelWatch }).__labelWatch;
+    watch.stop();
+    return watch.seen;
+  });
 }
 
 const kinds = ['text', 'note', 'geo'] as const;
@@ -80,10 +103,11 @@ test('two people typing into one label at once keep every character; a watcher s
       for (const page of [b, c]) await expect.poll(() => labelText(page, id)).toBe(ORIGINAL);
       await editAt(a, id, 'end');
       await editAt(b, id, 'start');
-      const typing = Promise.all([a.keyboard.type(' alpha', { delay: 60 }), b.keyboard.type('beta ', { delay: 60 })]);
-      const seenByC = await watch(c, id, typing);
+      await startWatching(c, id);
+      await Promise.all([a.keyboard.type(' alpha', { delay: 60 }), b.keyboard.type('beta ', { delay: 60 })]);
       const merged = `beta ${ORIGINAL} alpha`;
       for (const page of [a, b, c]) await expect.poll(() => labelText(page, id), { message: `${kind} label` }).toBe(merged);
+      const seenByC = await stopWatching(c);
       // The watcher saw it grow key by key, not jump from the original to the end result.
       expect(seenByC.length, `texts C saw: ${JSON.stringify(seenByC)}`).toBeGreaterThanOrEqual(6);
       for (const text of seenByC) expect(text.includes('Hello world') || text === merged).toBe(true);
