@@ -3,6 +3,7 @@ import { atom, type Atom } from '@tldraw/state'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
 import { forwardRawUpdates, syncUpdateOf } from './rawUpdates.ts'
+import { batchUpdates } from './updateBatcher.ts'
 
 /**
  * What the user is told about the link to the server:
@@ -85,6 +86,9 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   const websocket = new HocuspocusProviderWebsocket({ url, ...RECONNECT })
   const provider = new HocuspocusProvider({ websocketProvider: websocket, name: room, document: doc, token })
   provider.attach()
+  // Local edits go to the server merged, one message per frame (updateBatcher.ts); the offline copy
+  // still gets each update at once.
+  const batcher = batchUpdates(doc, provider)
   // The board's state arrives in one large message: the offline copy stores it as received
   // instead of Yjs encoding it again after applying it (rawUpdates.ts).
   const rawUpdates = forwardRawUpdates(doc, provider)
@@ -161,6 +165,7 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
       rawUpdates.dispose()
       window.removeEventListener('online', onOnline)
       window.removeEventListener('offline', refresh)
+      batcher.dispose()
       provider.destroy()
       websocket.destroy()
       void cache.destroy()
