@@ -5,7 +5,7 @@ import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 // A real Scrawl server in this process, as the server's own tests start it.
 import { startServer, waitFor, type TestServer } from '../../server/test/harness.ts'
-import { batchUpdates, FRAME_MS, type UpdateBatcher, type UpdateBatcherOptions } from '../src/sync/updateBatcher.ts'
+import { batchUpdates, DEFAULT_INTERVAL_MS, FRAME_MS, type UpdateBatcher, type UpdateBatcherOptions } from '../src/sync/updateBatcher.ts'
 
 let server: TestServer
 before(async () => {
@@ -114,7 +114,7 @@ const endOfTask = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 test('updates made within one task, or one busy frame, leave as one merged message, counted once', async () => {
   const frames = manualFrames()
-  const writer = await openClient('batch-frame', frames)
+  const writer = await openClient('batch-frame', { ...frames, intervalMs: FRAME_MS })
   const reader = await openClient('batch-frame', false)
   await settled(writer)
   const offlineCopy: Uint8Array[] = []
@@ -157,9 +157,10 @@ test('updates made within one task, or one busy frame, leave as one merged messa
   reader.close()
 })
 
-test('a two-frame interval sends a steady stream every other frame, a lone update at once', async () => {
+test('the default two-frame interval sends a steady stream every other frame, a lone update at once', async () => {
   const frames = manualFrames()
-  const writer = await openClient('batch-interval', { ...frames, intervalMs: 2 * FRAME_MS })
+  assert.equal(DEFAULT_INTERVAL_MS, 2 * FRAME_MS)
+  const writer = await openClient('batch-interval', frames)
   for (let frame = 0; frame < 6; frame++) {
     draw(writer.doc, `${frame};`)
     await endOfTask()

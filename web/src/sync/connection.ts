@@ -86,8 +86,8 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   const websocket = new HocuspocusProviderWebsocket({ url, ...RECONNECT })
   const provider = new HocuspocusProvider({ websocketProvider: websocket, name: room, document: doc, token })
   provider.attach()
-  // Local edits go to the server merged, one message per frame (updateBatcher.ts); the offline copy
-  // still gets each update at once.
+  // Local edits go to the server merged, at most one message per two frames (updateBatcher.ts); the
+  // offline copy still gets each update at once.
   const batcher = batchUpdates(doc, provider)
   // The board's state arrives in one large message: the offline copy stores it as received
   // instead of Yjs encoding it again after applying it (rawUpdates.ts).

@@ -2,8 +2,8 @@ import type { HocuspocusProvider } from '@hocuspocus/provider'
 import type * as Y from 'yjs'
 
 /**
- * Sends a client's local document updates to the server at most once per frame (or per
- * `intervalMs`), merged into one update message, instead of one message per Yjs transaction.
+ * Sends a client's local document updates to the server merged, at most one update message per
+ * {@link DEFAULT_INTERVAL_MS} (two frames; `intervalMs`), instead of one message per Yjs transaction.
  *
  * Why: the server's cost follows the number of messages its clients send (each is parsed,
  * validated, appended to the store, acknowledged and relayed to every reader, and every reader
@@ -40,6 +40,15 @@ import type * as Y from 'yjs'
 export const FRAME_MS = 1000 / 60
 
 /**
+ * The default least interval between two update messages: two frames, 30 messages a second at
+ * most, as TLSyncClient pushes. One frame saves next to nothing while drawing, because the binding
+ * (board/binding.ts) already writes one transaction per frame: in the crowd bench (15 clients
+ * keeping up, docs/benchmarks.md "Crowd") one frame sent 1.29 messages per stroke point against
+ * 1.33 without batching, two frames 0.95 (cursors included), for ~10 ms more p50 latency.
+ */
+export const DEFAULT_INTERVAL_MS = 2 * FRAME_MS
+
+/**
  * The provider's own flush timer, armed by the first update of a batch: a safety net only (a
  * frame that never comes); this module normally flushes well before it.
  */
@@ -48,7 +57,8 @@ export const BACKSTOP_MS = 100
 /** Options of {@link batchUpdates}. */
 export interface UpdateBatcherOptions {
   /**
-   * Least time between two update messages while updates keep coming, in ms. Default one frame.
+   * Least time between two update messages while updates keep coming, in ms. Default
+   * {@link DEFAULT_INTERVAL_MS}.
    * An update after a quiet spell (nothing sent within this) leaves at the end of its task; one
    * made sooner waits for the frame on which the interval is up (or, without frames, a timer).
    */
@@ -78,7 +88,7 @@ export interface UpdateBatcher {
 
 /** Makes `provider` send the local updates of `doc` merged per frame (see the module comment). */
 export function batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options: UpdateBatcherOptions = {}): UpdateBatcher {
-  const intervalMs = options.intervalMs ?? FRAME_MS
+  const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS
   const requestFrame = options.requestFrame !== undefined ? options.requestFrame : defaultRequestFrame()
   const isHidden = options.isHidden ?? defaultIsHidden
   const now = options.now ?? (() => performance.now())
