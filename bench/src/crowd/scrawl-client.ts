@@ -1,8 +1,9 @@
 /**
  * One Scrawl user in Node, put together the way the web app does it (web/src/sync/connection.ts,
  * web/src/app/useRoomBoard.ts, web/src/app/mountBoard.ts), minus the browser: a Y.Doc synced over `/sync` by
- * HocuspocusProvider, a tldraw store bound to it by the app's own binding once the server's state arrived, and the
- * app's presence sync publishing the tldraw presence record into awareness.
+ * HocuspocusProvider with the app's batching of outgoing updates (web/src/sync/updateBatcher.ts), a tldraw
+ * store bound to it by the app's own binding once the server's state arrived, and the app's presence sync publishing
+ * the tldraw presence record into awareness.
  *
  * What differs from the browser, and why: the store is `createHeadlessStore()` (the same default schema, no editor or
  * React); no IndexedDB cache (a crowd of fresh tabs has none to load); the WebSocket is `ws` with byte counting
@@ -21,7 +22,13 @@ import { countingWebSocket, newCounter, type ByteCounter, type IsPresenceOnly } 
 import type { CrowdClient } from './crowd-client.ts';
 import { repoRoot } from '../servers.ts';
 
+/** Options of the web's `batchUpdates` (web/src/sync/updateBatcher.ts). */
+interface BatchOptions {
+  intervalMs?: number;
+}
+
 interface WebBoard {
+  batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options?: BatchOptions): { dispose(): void };
   createHeadlessStore(): TLStore;
   bindStoreToDoc(options: { store: TLStore; doc: Y.Doc }): { dispose(): void };
   syncPresence(options: { store: TLStore; awareness: unknown; localPresence: Signal<TLInstancePresence | null> }): () => void;
@@ -32,10 +39,18 @@ const webModule = (path: string) => import(pathToFileURL(join(repoRoot, 'web', '
 let web: Promise<WebBoard> | undefined;
 /** The web app's board modules, loaded once per thread. */
 function loadWeb(): Promise<WebBoard> {
-  web ??= Promise.all([webModule('board/headlessStore.ts'), webModule('board/binding.ts'), webModule('board/presence.ts')])
-    .then(([headless, binding, presence]) => ({ ...headless, ...binding, ...presence }) as WebBoard);
+  web ??= Promise.all([
+    webModule('board/headlessStore.ts'), webModule('board/binding.ts'), webModule('board/presence.ts'), webModule('sync/updateBatcher.ts'),
+  ]).then(([headless, binding, presence, batcher]) => ({ ...headless, ...binding, ...presence, ...batcher }) as WebBoard);
   return web;
 }
+
+/**
+ * CROWD_SCRAWL_BATCH_MS: the batcher's least interval between update messages (default: the app's, two frames);
+ * 0 turns batching off, to measure the client as it was before it (the same run, the same load).
+ */
+const batchEnv = process.env.CROWD_SCRAWL_BATCH_MS;
+const batchMs = batchEnv === undefined || batchEnv === '' ? undefined : Number(batchEnv);
 
 /** Hocuspocus message type 1: an awareness update (bench/src/clients.ts lists the framing). */
 const MESSAGE_AWARENESS = 1;
@@ -58,7 +73,7 @@ export interface ScrawlClientOptions {
 
 /** Connects, waits for the server's state, binds a store to it and starts publishing presence. */
 export async function openScrawlClient({ url, room, client }: ScrawlClientOptions): Promise<CrowdClient> {
-  const { createHeadlessStore, bindStoreToDoc, syncPresence } = await loadWeb();
+  const { createHeadlessStore, bindStoreToDoc, syncPresence, batchUpdates } = await loadWeb();
   const bytes: ByteCounter = newCounter();
   const doc = new Y.Doc();
   const websocket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: countingWebSocket(() => bytes, isAwareness) });
@@ -68,6 +83,8 @@ export async function openScrawlClient({ url, room, client }: ScrawlClientOption
     provider.on('authenticationFailed', ({ reason }: { reason?: string }) => reject(new Error(`Scrawl refused client ${client}: ${reason}`)));
   });
   provider.attach();
+  // As connection.ts does: local updates leave merged, at most one message per two frames (the FrameClock is the rAF).
+  const batcher = batchMs === 0 ? null : batchUpdates(doc, provider, batchMs === undefined ? {} : { intervalMs: batchMs });
   await synced;
 
   const store = createHeadlessStore();
@@ -86,6 +103,7 @@ export async function openScrawlClient({ url, room, client }: ScrawlClientOption
     async close() {
       stopPresence();
       binding.dispose();
+      batcher?.dispose();
       provider.destroy();
       websocket.destroy();
       doc.destroy();
