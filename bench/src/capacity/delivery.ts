@@ -19,13 +19,11 @@ import { CLIENTS_PER_ROOM, UPDATES_PER_S, WRITERS_PER_ROOM } from '../scenarios/
 import { LoadFleet } from './load-fleet.ts';
 import type { RoomPlan } from './load-worker.ts';
 import { machineWindow } from './machine.ts';
-import { P99_BOUND_MS, stepUp, type Step, type Stepped } from './steps.ts';
+import { deliveryVerdict, stepUp, type Step, type Stepped } from './steps.ts';
 
 /** Rooms per step: 20 rooms is the cpu scenario's load (~12,000 deliveries/s); 10 shows something on a busy machine. */
 export const DELIVERY_ROOMS = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250];
 const WARMUP_MS = 2_000;
-/** Share of the expected deliveries that must arrive for a step to hold. */
-export const KEEP_UP = 0.9;
 
 /** Part b on a fresh server; `workers` load-generator threads; stops stepping after `budgetMs`. */
 export async function measureDelivery(target: Target, ctx: Context, workers: number, budgetMs: number): Promise<Stepped> {
@@ -67,13 +65,7 @@ async function measureStep(server: ServerProcess, fleet: LoadFleet, rooms: numbe
   const expected = window.stamps * (CLIENTS_PER_ROOM - WRITERS_PER_ROOM);
   const keptUp = expected === 0 ? 0 : window.samples.length / expected;
   const p99 = percentile(window.samples, 99);
-  const held = p99 <= P99_BOUND_MS && keptUp >= KEEP_UP && window.lost === 0;
-  const why = held ? undefined : [
-    p99 > P99_BOUND_MS ? `p99 ${p99.toFixed(0)} ms > ${P99_BOUND_MS}` : '',
-    keptUp < KEEP_UP ? `${(100 * keptUp).toFixed(0)} % of deliveries arrived` : '',
-    window.lost > 0 ? `${window.lost} clients lost` : '',
-    Number.isNaN(p99) ? 'no samples' : '',
-  ].filter(Boolean).join(', ');
+  const { held, why } = deliveryVerdict(p99, keptUp, window.lost);
   return {
     held,
     why,

@@ -20,9 +20,8 @@ import { percentile, sleep } from '../stats.ts';
 import { UPDATES_PER_S } from '../scenarios/cpu.ts';
 import { LoadFleet } from './load-fleet.ts';
 import type { RoomPlan } from './load-worker.ts';
-import { KEEP_UP } from './delivery.ts';
 import { machineWindow, redisInfo, redisMainThreadCpuSeconds } from './machine.ts';
-import { P99_BOUND_MS, stepUp, type Step, type Stepped } from './steps.ts';
+import { deliveryVerdict, stepUp, type Step, type Stepped } from './steps.ts';
 
 /** Rooms per step, each one writer at 30 updates/s: 300 to 24,000 published messages/s. */
 export const RELAY_ROOMS = [10, 25, 50, 100, 200, 400, 800];
@@ -91,13 +90,7 @@ async function measureStep(instances: ServerProcess[], fleet: LoadFleet, rooms: 
   const redisCpuS = redis1.cpuS - redis0.cpuS;
   const keptUp = window.stamps === 0 ? 0 : window.samples.length / window.stamps;
   const p99 = percentile(window.samples, 99);
-  const held = p99 <= P99_BOUND_MS && keptUp >= KEEP_UP && window.lost === 0;
-  const why = held ? undefined : [
-    p99 > P99_BOUND_MS ? `p99 ${p99.toFixed(0)} ms > ${P99_BOUND_MS}` : '',
-    keptUp < KEEP_UP ? `${(100 * keptUp).toFixed(0)} % of deliveries arrived` : '',
-    window.lost > 0 ? `${window.lost} clients lost` : '',
-    Number.isNaN(p99) ? 'no samples' : '',
-  ].filter(Boolean).join(', ');
+  const { held, why } = deliveryVerdict(p99, keptUp, window.lost);
   return {
     held,
     why,

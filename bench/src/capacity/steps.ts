@@ -14,6 +14,25 @@ export const P99_BOUND_MS = 100;
  */
 export const ATTEMPTS = 3;
 
+/** Deliveries that must arrive within a step's window for it to hold (the rest may still be on their way). */
+export const KEEP_UP = 0.9;
+
+/**
+ * Whether a delivery step held: p99 within {@link P99_BOUND_MS}, at least {@link KEEP_UP} of the expected deliveries
+ * arrived and no client was lost; when it did not, why, in words.
+ */
+export function deliveryVerdict(p99: number, keptUp: number, lost: number): Pick<Step, 'held' | 'why'> {
+  const held = p99 <= P99_BOUND_MS && keptUp >= KEEP_UP && lost === 0;
+  if (held) return { held };
+  const why = [
+    p99 > P99_BOUND_MS ? `p99 ${p99.toFixed(0)} ms > ${P99_BOUND_MS}` : '',
+    keptUp < KEEP_UP ? `${(100 * keptUp).toFixed(0)} % of deliveries arrived` : '',
+    lost > 0 ? `${lost} clients lost` : '',
+    Number.isNaN(p99) ? 'no samples' : '',
+  ].filter(Boolean).join(', ');
+  return { held, why };
+}
+
 /** One measured step of any part. */
 export interface Step {
   /** Whether the step held (see the part for what that means). */
