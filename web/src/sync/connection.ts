@@ -2,7 +2,7 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import { atom, type Atom } from '@tldraw/state'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as Y from 'yjs'
-import { forwardRawUpdates, syncUpdateOf } from './rawUpdates.ts'
+import { forwardRawUpdates, RAW_UPDATE_MIN_BYTES, syncUpdateOf } from './rawUpdates.ts'
 import { batchUpdates } from './updateBatcher.ts'
 
 /**
@@ -93,7 +93,8 @@ export function connectRoom({ room, token = null, url = defaultSyncUrl(), server
   // instead of Yjs encoding it again after applying it (rawUpdates.ts).
   const rawUpdates = forwardRawUpdates(doc, provider)
   provider.on('message', ({ event }: { event: MessageEvent }) => {
-    if (!(event.data instanceof ArrayBuffer)) return
+    // Only a large message can carry an update worth forwarding: cursors and strokes are not parsed.
+    if (!(event.data instanceof ArrayBuffer) || event.data.byteLength < RAW_UPDATE_MIN_BYTES) return
     rawUpdates.noteIncoming(syncUpdateOf(new Uint8Array(event.data)))
     // The provider applies the message synchronously after this event.
     queueMicrotask(() => rawUpdates.noteIncoming(null))

@@ -1,3 +1,6 @@
+import { MessageType } from '@hocuspocus/provider'
+import * as decoding from 'lib0/decoding'
+import * as syncProtocol from 'y-protocols/sync'
 import type * as Y from 'yjs'
 
 /**
@@ -101,37 +104,20 @@ export function forwardRawUpdates(doc: Y.Doc, origin: unknown, minBytes = RAW_UP
   }
 }
 
-/** Reads a varUint (LEB128, as lib0 writes it) at `pos`; returns [value, next position] or null. */
-function readVarUint(data: Uint8Array, pos: number): [number, number] | null {
-  let value = 0
-  let shift = 0
-  while (pos < data.length) {
-    const byte = data[pos++]!
-    value += (byte & 0x7f) * 2 ** shift
-    if (byte < 0x80) return [value, pos]
-    shift += 7
-    if (shift > 49) return null
-  }
-  return null
-}
-
-/** Hocuspocus's message type of a Yjs sync message, and y-protocols' sync step 2 and update. */
-const MESSAGE_SYNC = 0
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
-
 /**
  * The Yjs update inside a Hocuspocus message (document name, message type Sync, sync step 2 or
  * update, the update), as a view of `data` without copying; null for any other message.
  */
 export function syncUpdateOf(data: Uint8Array): Uint8Array | null {
-  const name = readVarUint(data, 0)
-  if (!name) return null
-  const type = readVarUint(data, name[1] + name[0])
-  if (!type || type[0] !== MESSAGE_SYNC) return null
-  const sync = readVarUint(data, type[1])
-  if (!sync || (sync[0] !== SYNC_STEP_2 && sync[0] !== SYNC_UPDATE)) return null
-  const length = readVarUint(data, sync[1])
-  if (!length || length[1] + length[0] > data.length) return null
-  return data.subarray(length[1], length[1] + length[0])
+  const decoder = decoding.createDecoder(data)
+  try {
+    decoding.readVarUint8Array(decoder) // the document's name, not needed: one document per provider
+    if (decoding.readVarUint(decoder) !== MessageType.Sync) return null
+    const step = decoding.readVarUint(decoder)
+    if (step !== syncProtocol.messageYjsSyncStep2 && step !== syncProtocol.messageYjsUpdate) return null
+    const update = decoding.readVarUint8Array(decoder)
+    return decoder.pos <= data.byteLength ? update : null
+  } catch {
+    return null // truncated
+  }
 }

@@ -108,11 +108,19 @@ export function batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options: 
   let updates = 0
   let disposed = false
 
-  const flush = () => {
+  /** Makes an outstanding frame callback or timer a no-op. */
+  const cancelScheduled = () => {
     generation++
     scheduled = false
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
+  }
+
+  /** Whether the interval since the last message is up (half a frame of slack: frames do not land exactly on time). */
+  const intervalUp = () => now() - lastFlushAt >= intervalMs - FRAME_MS / 2
+
+  const flush = () => {
+    cancelScheduled()
     if (waiting > 0) {
       batches++
       lastFlushAt = now()
@@ -123,8 +131,7 @@ export function batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options: 
 
   const onFrame = (forGeneration: number) => {
     if (forGeneration !== generation || !scheduled) return
-    // Half a frame of slack: frames do not land exactly `intervalMs` apart.
-    if (now() - lastFlushAt < intervalMs - FRAME_MS / 2) {
+    if (!intervalUp()) {
       requestFrame!(() => onFrame(forGeneration))
       return
     }
@@ -135,12 +142,11 @@ export function batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options: 
     if (scheduled) return
     scheduled = true
     const forGeneration = generation
-    // Quiet (nothing sent within the interval, with half a frame of slack as frames do not land
-    // exactly on time) or hidden: send at the end of the current task, after the transaction's other
-    // listeners (the provider's buffers the update). Every update of the task joins, and a lone
-    // update waits for nothing: the binding already writes once per frame, so waiting for the next
-    // frame would only add a frame of latency to each stroke point.
-    if (isHidden() || now() - lastFlushAt >= intervalMs - FRAME_MS / 2) {
+    // Quiet (nothing sent within the interval) or hidden: send at the end of the current task,
+    // after the transaction's other listeners (the provider's buffers the update). Every update of
+    // the task joins, and a lone update waits for nothing: the binding already writes once per
+    // frame, so waiting for the next frame would only add a frame of latency to each stroke point.
+    if (isHidden() || intervalUp()) {
       queueMicrotask(() => forGeneration === generation && flush())
     } else if (requestFrame) {
       // Busy: everything until the next frame (or the one after, for a longer interval) joins.
@@ -177,10 +183,7 @@ export function batchUpdates(doc: Y.Doc, provider: HocuspocusProvider, options: 
   // A lost connection: the provider has dropped its buffer (the sync step on reconnect sends what
   // the server lacks), so nothing waits here either.
   const onClose = () => {
-    generation++
-    scheduled = false
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
+    cancelScheduled()
     waiting = 0
   }
   provider.on('close', onClose)
