@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import { CloseCode } from '../close-codes.ts';
 import * as decoding from 'lib0/decoding';
 import { AckGate } from './ack-gate.ts';
-import { sendBinary, writeFrame } from './shared-frames.ts';
+import { sendBinary, tcpSocketOf, writeFrame } from './shared-frames.ts';
 import { releaseWrites } from './write-coalescer.ts';
 import { AuthType, MessageType } from './frames.ts';
 import { TokenBucket, type Limits } from './limits.ts';
@@ -199,7 +199,7 @@ export class ClientSocket {
    * write-coalescer.ts) go to the kernel first, as they would have without the hold.
    */
   terminate(): void {
-    const socket = (this.ws as unknown as { _socket: Socket | null })._socket;
+    const socket = tcpSocketOf(this.ws) as Socket | null;
     if (socket) releaseWrites(socket);
     this.ws.terminate();
   }

@@ -74,8 +74,8 @@ export function buildFrame(length: number, fill: (frame: Buffer, offset: number)
   return frame;
 }
 
-/** The TCP socket under `ws` (its private `_socket`, see the module comment). */
-function tcpSocketOf(ws: WebSocket): Socket {
+/** The TCP socket under `ws` (its private `_socket`, see the module comment); null once `ws` let go of it. */
+export function tcpSocketOf(ws: WebSocket): Socket {
   return (ws as unknown as { _socket: Socket })._socket;
 }
 

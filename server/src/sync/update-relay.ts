@@ -16,8 +16,9 @@
  * relay does; then Hocuspocus's own callback runs, unchanged), and the update framed at most once per protocol as a
  * whole WebSocket frame (`[0][2][update]` for `/yjs`, the room name in front for `/sync`) written to every
  * connection's socket, where it waits for the socket's other frames of the same event-loop turn (of a 16 ms window
- * when the socket is busy) and leaves with them in one `writev` (write-coalescer.ts). Clients receive exactly the bytes Hocuspocus would have sent: the update Yjs emitted, which is
- * what was integrated (a duplicate sends nothing, an update waiting for a missing one is sent once it is integrated).
+ * when the socket is busy) and leaves with them in one `writev` (write-coalescer.ts). Clients receive exactly the
+ * bytes Hocuspocus would have sent: the update Yjs emitted, which is what was integrated (a duplicate sends nothing,
+ * an update waiting for a missing one is sent once it is integrated).
  * Everything else (joins, awareness, the Redis relay's own updates, server changes, updates through Hocuspocus's
  * pipeline) keeps Hocuspocus's path.
  */
