@@ -74,42 +74,49 @@ export function sameStateVector(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Collects (receipt time, update) pairs and decodes the send stamps only when asked. Decoding inside the receive
- * handler would put the bench's own CPU on the critical path: the readers share one event loop, so the 50th
- * reader's receipt time would include 49 decodes. Receipts are kept while recording; stamps sent before the
- * window opened (warm-up) are dropped at decode time.
+ * Receipts (arrival time, message) kept while a recording window is open, decoded only when a subclass is asked for
+ * its samples. Decoding inside the receive handler would put the bench's own CPU on the critical path: the readers
+ * share one event loop, so the 50th reader's receipt time would include 49 decodes. Messages sent before the window
+ * opened (warm-up) are dropped at decode time, by comparing their send time with {@link windowStart}.
  */
-export class StampLatency {
-  private windowStart = Number.POSITIVE_INFINITY;
+export abstract class ReceiptRecorder<Message> {
+  protected windowStart = Number.POSITIVE_INFINITY;
   private recording = false;
-  private readonly receivedAt: number[] = [];
-  private readonly updates: Uint8Array[] = [];
+  protected readonly receivedAt: number[] = [];
+  protected readonly received: Message[] = [];
 
-  add(update: Uint8Array, at: number): void {
+  /** Keeps a reader's message received at `at` (performance.now()) while recording. */
+  add(message: Message, at: number): void {
     if (!this.recording) return;
     this.receivedAt.push(at);
-    this.updates.push(update);
+    this.received.push(message);
   }
 
-  /** Opens a new recording window now; stamps sent before this moment will not count. */
+  /** Opens a new recording window now; what was sent before this moment will not count. */
   start(): void {
     this.windowStart = performance.now();
     this.recording = true;
     this.receivedAt.length = 0;
-    this.updates.length = 0;
+    this.received.length = 0;
   }
 
   stop(): void {
     this.recording = false;
   }
 
+  /** One latency (ms) per stamped message sent within the window and received while recording. */
+  abstract samples(): number[];
+}
+
+/** Latency of stamped Yjs updates (see {@link ReceiptRecorder}): each update carries its send stamps. */
+export class StampLatency extends ReceiptRecorder<Uint8Array> {
   /** One latency (ms) per stamp sent within the window and received while recording. */
   samples(): number[] {
     const out: number[] = [];
     let previous: Uint8Array | undefined;
     let stamps: number[] = [];
-    for (let i = 0; i < this.updates.length; i++) {
-      const update = this.updates[i];
+    for (let i = 0; i < this.received.length; i++) {
+      const update = this.received[i];
       // Consecutive receipts are often the same update reaching different readers: decode it once.
       if (previous === undefined || !Buffer.from(update.buffer, update.byteOffset, update.byteLength).equals(previous)) {
         stamps = readStamps(update);

@@ -20,6 +20,7 @@ import WebSocket from 'ws';
 import * as syncCore from '@tldraw/sync-core';
 import { b64Vecs, createTLSchema, defaultShapeSchemas } from '@tldraw/tlschema';
 import { getIndexAbove, type IndexKey } from '@tldraw/utils';
+import { ReceiptRecorder } from './docs.ts';
 
 /**
  * The protocol version TLSyncClient sends. Exported at runtime but marked internal, so left out of the package's
@@ -245,44 +246,22 @@ export class TldrawStrokeWriter {
 const POINT = /"(shape:[^"]+)":\["(?:put|patch)",.*?"path":(?:"([^"]*)"|\["put","([^"]*)"\]|\["append","([^"]*)",(\d+)\])/g;
 
 /**
- * Latency of stroke points from writer to reader, with StampLatency's interface. Receipts are kept as they arrive
- * and decoded only when asked, off the receive path (the readers share one event loop).
+ * Latency of stroke points from writer to reader, with StampLatency's interface: the stroke points in each received
+ * message are found when asked, off the receive path ({@link ReceiptRecorder}).
  */
-export class TldrawLatency {
+export class TldrawLatency extends ReceiptRecorder<Buffer> {
   private readonly sendTimes: SendTimes;
-  private windowStart = Number.POSITIVE_INFINITY;
-  private recording = false;
-  private readonly receivedAt: number[] = [];
-  private readonly messages: Buffer[] = [];
 
   constructor(sendTimes: SendTimes) {
+    super();
     this.sendTimes = sendTimes;
-  }
-
-  /** Keeps a reader's data message while recording. */
-  add(message: Buffer, at: number): void {
-    if (!this.recording) return;
-    this.receivedAt.push(at);
-    this.messages.push(message);
-  }
-
-  /** Opens a new recording window now; points sent before it do not count. */
-  start(): void {
-    this.windowStart = performance.now();
-    this.recording = true;
-    this.receivedAt.length = 0;
-    this.messages.length = 0;
-  }
-
-  stop(): void {
-    this.recording = false;
   }
 
   /** One latency (ms) per stroke point sent within the window and received while recording. */
   samples(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.messages.length; i++) {
-      for (const match of this.messages[i].toString().matchAll(POINT)) {
+    for (let i = 0; i < this.received.length; i++) {
+      for (const match of this.received[i].toString().matchAll(POINT)) {
         const whole = match[2] ?? match[3];
         const length = whole !== undefined ? whole.length : Number(match[5]) + match[4].length;
         const sentAt = this.sendTimes.get(`${match[1]}#${length}`);
