@@ -202,6 +202,8 @@ export class ServerProcess {
         Object.assign(env, this.extraEnv);
         break;
     }
+    // A V8 CPU profile of the server under test, written when it exits (each server of the run, one file each).
+    if (process.env.BENCH_SERVER_PROF_DIR) args.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF_DIR}`);
     const log = createWriteStream(this.logPath, { flags: 'a' });
     this.startedAt = performance.now();
     this.child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
