@@ -232,7 +232,10 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       await expect(carol.getByTestId('connection-status')).not.toContainText('view only');
     });
 
-    await test.step('logout ends the session', async () => {
+    await test.step('logout ends the session, and the board open in her other tab asks her to sign in', async () => {
+      const boardTab = await aliceContext.context.newPage();
+      await boardTab.goto(`${scrawl.url}/b/${room}`);
+      await waitUntilConnected(boardTab);
       await alice.goto(`${scrawl.url}/`);
       const session = (await aliceContext.context.cookies(scrawl.url)).find((c) => c.name === 'scrawl_session');
       expect(session, 'Alice has a session cookie').toBeTruthy();
@@ -241,6 +244,10 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       await alice.getByTestId('idp-logout').click();
       await expect(alice.getByTestId('sign-in-page')).toBeVisible();
       expect(new URL(alice.url()).origin).toBe(scrawl.url);
+      // Her other tab's socket was closed with the session (4401 signed out), without a reload or a reconnect.
+      await expect(boardTab.getByTestId('sign-in-page')).toBeVisible({ timeout: 5_000 });
+      expect(new URL(boardTab.url()).pathname).toBe(`/b/${room}`);
+      await boardTab.close();
       // The old cookie opens nothing any more (the session is gone from the store, not only from the browser).
       const replay = { headers: { cookie: `scrawl_session=${session!.value}` } };
       expect(((await (await fetch(`${scrawl.url}/api/me`, replay)).json()) as { person: unknown }).person).toBeNull();

@@ -345,6 +345,26 @@ test('logout ends the session here and sends the browser to the provider to end 
   assert.equal(((await stale.json()) as { person: unknown }).person, null, 'the old cookie no longer opens a session');
 });
 
+test("logout closes the sockets opened with that session (4401), not the person's other sessions", async () => {
+  const tab = await signedIn('carol');
+  const otherDevice = await signedIn('carol');
+  const room = 'carol-signs-out';
+  const onSync = await socket(tab, 'sync', room);
+  const onYjs = await socket(tab, 'yjs', room);
+  const elsewhere = await socket(otherDevice, 'yjs', room);
+  for (const open of [onSync, onYjs, elsewhere]) assert.equal(open.outcome, 'open');
+  onYjs.write('before', 'sign-out');
+  await waitFor(() => stored(room, 'before') === 'sign-out');
+
+  const out = await tab.request(`${srv.httpUrl}/auth/logout`, { method: 'POST', headers: { origin: srv.httpUrl } });
+  assert.equal(out.status, 303);
+  for (const closed of await Promise.all([onSync.closed, onYjs.closed])) assert.deepEqual(closed, { code: 4401, reason: 'signed out' });
+  elsewhere.write('after', 'still here');
+  await waitFor(() => stored(room, 'after') === 'still here');
+  assert.equal(elsewhere.ws.readyState, elsewhere.ws.OPEN, "the other session's socket stays");
+  elsewhere.ws.close();
+});
+
 test('tokens still work beside sign-in when AUTH_SECRET is set', async () => {
   const tokens = new TokenVerifier(AUTH_SECRET);
   const rw = await tokens.mint({ room: 'token-room', mode: 'rw' });

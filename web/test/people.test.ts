@@ -24,6 +24,7 @@ test("the server's close reasons of the sign-in gate map to what the page does; 
   assert.equal(accessLossOf('access to this board was removed'), 'no-access')
   assert.equal(accessLossOf('your role on this board changed'), 'role-changed')
   assert.equal(accessLossOf('sign in required'), 'signed-out')
+  assert.equal(accessLossOf('signed out'), 'signed-out')
   assert.equal(accessLossOf('board is in the trash'), null)
   assert.equal(accessLossOf('token expired'), null)
   assert.equal(accessLossOf(undefined), null)

@@ -137,7 +137,11 @@ export class AuthRoutes {
     // A cross-site page may not sign people out either (a nuisance rather than a breach, but refused all the same).
     if (People.isChange(req) && !this.people.isSameOrigin(req)) return sendJson(res, 403, { error: 'cross-origin request refused' });
     const session = await this.people.sessionOf(req);
-    if (session) await this.people.sessions.delete(session.key);
+    if (session) {
+      await this.people.sessions.delete(session.key);
+      // Sockets other tabs opened with this session end now, not when they next reconnect.
+      this.people.closeSession(session.key);
+    }
     const clear = serializeCookie(this.people.cookieName, '', { maxAgeSeconds: 0, secure: this.people.secure });
     redirect(res, (session && this.oidc.logoutUrl(session.idToken)) ?? '/', [clear]);
   }

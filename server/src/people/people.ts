@@ -9,7 +9,7 @@ import { CloseCode, ProtocolError } from '../close-codes.ts';
 import { HttpError, bearerToken } from '../http/http-util.ts';
 import type { Logger } from '../log.ts';
 import type { TokenClaims, TokenVerifier } from '../sync/auth.ts';
-import { closePersonConnections, type RoomCloser } from '../sync/close-room.ts';
+import { closePersonConnections, closeSessionConnections, type RoomCloser } from '../sync/close-room.ts';
 import { type BoardAccess, effectiveRole, peopleWithAccess } from './access-record.ts';
 import type { AccessStore } from './access-store.ts';
 import { type Person, type Role, allows, compareRoles } from './person.ts';
@@ -197,6 +197,13 @@ export class People {
     this.options.log.info({ room }, 'closing the connections of a person whose access changed');
     if (this.options.closer?.closePersonEverywhere) this.options.closer.closePersonEverywhere(room, email, reason);
     else closePersonConnections(this.options.hocuspocus().documents.get(room), email, reason);
+  }
+
+  /** Closes the connections made with one sign-in session on every instance (4401): its person signed out. */
+  closeSession(sessionKey: string): void {
+    const reason = 'signed out';
+    if (this.options.closer?.closeSessionEverywhere) this.options.closer.closeSessionEverywhere(sessionKey, reason);
+    else closeSessionConnections(this.options.hocuspocus().documents.values(), sessionKey, reason);
   }
 
   /** True for an email in ADMIN_EMAILS. */

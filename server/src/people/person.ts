@@ -55,8 +55,15 @@ export function normalizeEmail(value: unknown): string | null {
   return EMAIL.test(email) ? email : null;
 }
 
+/** Who made a WebSocket upgrade, and with which session (so that signing out can close the socket). */
+export interface UpgradeSession {
+  person: Person;
+  /** The store key of the session (the SHA-256 of its id, never the id itself). */
+  sessionKey: string;
+}
+
 /**
- * The person a WebSocket upgrade was made by, found from its session cookie before the upgrade and read by the socket
- * layer into the connection's context. A WeakMap, so nothing outlives the request.
+ * The person and session a WebSocket upgrade was made with, found from its session cookie before the upgrade and read
+ * by the socket layer into the connection's context. A WeakMap, so nothing outlives the request.
  */
-export const upgradePeople = new WeakMap<IncomingMessage, Person>();
+export const upgradePeople = new WeakMap<IncomingMessage, UpgradeSession>();

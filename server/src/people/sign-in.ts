@@ -130,7 +130,7 @@ export class SignIn {
    */
   async identifyUpgrade(req: IncomingMessage): Promise<void> {
     if (!this.people.isSameOrigin(req)) return;
-    const person = await this.people.personOf(req);
-    if (person) upgradePeople.set(req, person);
+    const session = await this.people.sessionOf(req);
+    if (session) upgradePeople.set(req, { person: session.person, sessionKey: session.key });
   }
 }

@@ -38,15 +38,15 @@ import { Redis } from 'ioredis';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
-import { closePersonConnections, closeRoomConnections, type RoomCloser } from '../sync/close-room.ts';
+import { closePersonConnections, closeRoomConnections, closeSessionConnections, type RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { isValidRoomId } from '../rooms.ts';
 import { InstancePresence } from './instance-presence.ts';
 import { REDIS_ORIGIN, isFromRedis, type RelayedAwarenessOrigin } from './relay-origin.ts';
 import { RelayPublisher } from './relay-publisher.ts';
 import {
-  EMPTY_PAYLOAD, RelayKind, decodeClosePerson, decodeCloseRoom, decodeRelayMessage,
-  encodeClosePerson, encodeCloseRoom, encodeRelayMessage, relayChannels, type RelayChannels,
+  EMPTY_PAYLOAD, RelayKind, decodeClosePerson, decodeCloseRoom, decodeCloseSession, decodeRelayMessage,
+  encodeClosePerson, encodeCloseRoom, encodeCloseSession, encodeRelayMessage, relayChannels, type RelayChannels,
 } from './relay-wire.ts';
 
 /** See relay-origin.ts; re-exported so that importers of the relay (server/src/index.ts) keep their import path. */
@@ -211,20 +211,28 @@ export class RedisRelay implements Extension, RoomCloser {
   /** Closes the room's connections on this instance and, through the presence channel, on every other one. */
   closeRoomEverywhere(room: string, reason: string): void {
     closeRoomConnections(this.documents.get(room), reason);
-    const message = this.encode(RelayKind.closeRoom, room, encodeCloseRoom(reason));
-    this.pub.publish(this.channels.presence, message).catch((error: unknown) => {
-      // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
-      this.log.warn({ room, err: (error as Error).message }, 'cannot tell the other instances to close a room');
-    });
+    // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
+    this.tellEveryInstance(RelayKind.closeRoom, room, encodeCloseRoom(reason), 'cannot tell the other instances to close a room');
   }
 
   /** Closes one person's connections to the room on this instance and, through the presence channel, on every other one. */
   closePersonEverywhere(room: string, email: string, reason: string): void {
     closePersonConnections(this.documents.get(room), email, reason);
-    const message = this.encode(RelayKind.closePerson, room, encodeClosePerson(email, reason));
-    this.pub.publish(this.channels.presence, message).catch((error: unknown) => {
-      // The others still refuse the person's next connection (they read the shared access records); open ones stay.
-      this.log.warn({ room, err: (error as Error).message }, "cannot tell the other instances to close a person's connections");
+    // The others still refuse the person's next connection (they read the shared access records); open ones stay.
+    this.tellEveryInstance(RelayKind.closePerson, room, encodeClosePerson(email, reason), "cannot tell the other instances to close a person's connections");
+  }
+
+  /** Closes one session's connections on this instance and, through the presence channel, on every other one. */
+  closeSessionEverywhere(sessionKey: string, reason: string): void {
+    closeSessionConnections(this.documents.values(), sessionKey, reason);
+    // The session is gone from the shared store: the others refuse its next connection; open ones stay.
+    this.tellEveryInstance(RelayKind.closeSession, '', encodeCloseSession(sessionKey, reason), "cannot tell the other instances to close a session's connections");
+  }
+
+  /** Publishes a close message on the presence channel; a failure is logged with `failure` (nothing else to do). */
+  private tellEveryInstance(kind: RelayKind, room: string, payload: Uint8Array, failure: string): void {
+    this.pub.publish(this.channels.presence, this.encode(kind, room, payload)).catch((error: unknown) => {
+      this.log.warn({ room: room || undefined, err: (error as Error).message }, failure);
     });
   }
 
@@ -321,6 +329,10 @@ export class RedisRelay implements Extension, RoomCloser {
     // Any message is a sign of life; a heartbeat is only that.
     this.presence.heardFrom(sender);
     if (kind === RelayKind.heartbeat) return;
+    if (kind === RelayKind.closeSession) {
+      const { sessionKey, reason } = decodeCloseSession(payload);
+      return closeSessionConnections(this.documents.values(), sessionKey, reason);
+    }
     // Every other kind names a room: the same rule as a client's frame (a room id, nothing else), so a message from
     // something other than a Scrawl instance on the channel can never address a document by another name.
     if (!isValidRoomId(room)) {

@@ -28,6 +28,8 @@ export const RelayKind = {
    * (presence channel; payload: the email, a NUL, the reason).
    */
   closePerson: 7,
+  /** Sign-in mode: a session ended (sign-out): close its connections here too (presence channel; payload: key, NUL, reason). */
+  closeSession: 8,
 } as const;
 /** One of the {@link RelayKind} numbers. */
 export type RelayKind = (typeof RelayKind)[keyof typeof RelayKind];
@@ -94,6 +96,17 @@ export function encodeClosePerson(email: string, reason: string): Uint8Array {
 export function decodeClosePerson(payload: Uint8Array): { email: string; reason: string } {
   const [email, reason] = new TextDecoder().decode(payload).split('\0');
   return { email, reason: reason ?? '' };
+}
+
+/** The payload of a {@link RelayKind.closeSession} message: the session's store key and the reason, NUL-separated. */
+export function encodeCloseSession(sessionKey: string, reason: string): Uint8Array {
+  return new TextEncoder().encode(`${sessionKey}\0${reason}`);
+}
+
+/** The session key and reason carried by a {@link RelayKind.closeSession} message; a missing reason reads as empty. */
+export function decodeCloseSession(payload: Uint8Array): { sessionKey: string; reason: string } {
+  const [sessionKey, reason] = new TextDecoder().decode(payload).split('\0');
+  return { sessionKey, reason: reason ?? '' };
 }
 
 /** The channel names of one deployment, see {@link relayChannels}. */

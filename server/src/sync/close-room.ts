@@ -24,11 +24,26 @@ export function closePersonConnections(document: Document | undefined, email: st
   }
 }
 
+/**
+ * Closes, in every loaded room, the connections made with one sign-in session (by its store key) with 4401 and
+ * `reason`: the person signed out, so the sockets their other tabs opened with that session end too.
+ */
+export function closeSessionConnections(documents: Iterable<Document>, sessionKey: string, reason: string): void {
+  for (const document of documents) {
+    for (const connection of document.getConnections()) {
+      const context = connection.context as ConnectionContext;
+      if (context.sessionKey === sessionKey) context.socket?.close(CloseCode.unauthenticated, reason);
+    }
+  }
+}
+
 /** Something that closes a room's connections on every instance (the Redis relay), not only on this one. */
 export interface RoomCloser {
   closeRoomEverywhere(room: string, reason: string): void;
   /** Closes one person's connections to the room on every instance (see {@link closePersonConnections}). */
   closePersonEverywhere?(room: string, email: string, reason: string): void;
+  /** Closes the connections of one sign-in session on every instance (see {@link closeSessionConnections}). */
+  closeSessionEverywhere?(sessionKey: string, reason: string): void;
 }
 
 /** True for an extension that is a {@link RoomCloser}. */

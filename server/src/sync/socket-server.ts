@@ -53,6 +53,8 @@ export interface ConnectionContext {
   socket: ClientSocket;
   /** Sign-in mode: who made the upgrade (their session cookie), read from {@link upgradePeople}; absent otherwise. */
   person?: Person;
+  /** Sign-in mode: the store key of that session; signing out closes the connections made with it. */
+  sessionKey?: string;
 }
 
 // What a client may send on each endpoint. BroadcastStateless (6) is server-internal, SyncStatus/Ping are server-only.
@@ -201,8 +203,8 @@ export class SocketServer {
   private accept(ws: WebSocket, request: IncomingMessage, url: URL, endpoint: Endpoint, room: string | null): void {
     const prefix = room === null ? null : encodeDocumentPrefix(room);
     const socket = new ClientSocket(ws, endpoint, prefix, this.log, this.limits, this.metrics);
-    const person = upgradePeople.get(request);
-    const context: ConnectionContext = person ? { endpoint, socket, person } : { endpoint, socket };
+    const signedIn = upgradePeople.get(request);
+    const context: ConnectionContext = signedIn ? { endpoint, socket, ...signedIn } : { endpoint, socket };
     const client = this.hocuspocus().handleConnection(socket, toHocuspocusRequest(request), context);
     this.sockets.add(socket);
     // A y-websocket client is heard from at once: the server sends its Auth frame for it (below).

@@ -24,14 +24,14 @@ export type AccessLoss =
 
 /**
  * Reads a 4401/4403 close reason of the sign-in gate (server/src/people: `no access to this board`,
- * `access to this board was removed`, `your role on this board changed`, `sign in required`). Other refusals (a
- * board in the trash, a bad token) are not about people: null.
+ * `access to this board was removed`, `your role on this board changed`, `sign in required`, and `signed out` when
+ * the session was ended in another tab). Other refusals (a board in the trash, a bad token) are not about people: null.
  */
 export function accessLossOf(reason: string | undefined): AccessLoss | null {
   if (!reason) return null
   if (/role on this board changed/i.test(reason)) return 'role-changed'
   if (/no access to this board|access to this board was removed/i.test(reason)) return 'no-access'
-  if (/sign in required/i.test(reason)) return 'signed-out'
+  if (/sign in required|signed out/i.test(reason)) return 'signed-out'
   return null
 }
 
