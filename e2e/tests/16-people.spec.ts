@@ -161,6 +161,20 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       expect(await bob.evaluate(() => window.__scrawl.editor.getInstanceState().isReadonly)).toBe(false);
       const stroke = await drawNewStroke(bob, wavyPath(500, 300, 20));
       await expect.poll(async () => (await shapesOf(alice)).map((s) => s.id)).toContain(stroke.id);
+
+      // Her cursor in his board carries her avatar, a picture the server vouches for (a member's).
+      await expect
+        .poll(
+          async () => {
+            await alice.mouse.move(600, 330);
+            await alice.mouse.move(640, 360, { steps: 5 });
+            return bob.getByTestId('cursor-avatar').count();
+          },
+          { message: "Alice's avatar on her cursor in Bob's board" },
+        )
+        .toBe(1);
+      await expect(bob.getByTestId('cursor-avatar')).toHaveAttribute('src', `${provider!.issuer}/avatars/alice.svg`);
+      await expect(bob.getByTestId('cursor-avatar')).toBeVisible();
     });
 
     await test.step('Alice lowers Bob to viewer: his board reconnects read-only', async () => {

@@ -16,6 +16,7 @@ import {
   type MemberInfo,
 } from '../src/people/peopleRules.ts'
 import { createBoardPeopleApi, loadMe, PeopleApiError } from '../src/people/peopleApi.ts'
+import { createCursorPictures, pictureOfPresence, PICTURES_REFRESH_MS } from '../src/people/cursorPictures.ts'
 
 const link = (id: string, access: 'view' | 'edit'): LinkInfo => ({ id, access, url: `http://x/b/r?link=${id}`, createdAt: '2026-01-01T00:00:00Z' })
 
@@ -137,4 +138,30 @@ test("the people API: a 403 carries the owner to ask; changes go to the board's 
       'POST /api/boards/r%201/links/L2/accept',
     ],
   )
+})
+
+test("cursor pictures: only the board's people's pictures and one's own are shown; an unknown one asks again, not too often", async () => {
+  const member = (email: string, picture: string | null): MemberInfo => ({ email, role: 'editor', via: 'member', name: email, picture, invited: false })
+  const lists = [[member('bob@example.com', 'https://idp.example/bob.png')], [member('bob@example.com', 'https://idp.example/bob.png'), member('eve@example.com', 'https://idp.example/eve.png')]]
+  let asked = 0
+  let clock = 0
+  const api = { members: async () => ({ room: 'r', owner: null, you: 'editor' as const, members: lists[Math.min(asked++, lists.length - 1)], links: [] }) }
+  const pictures = createCursorPictures(api, 'https://idp.example/me.png', () => clock)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(asked, 1)
+  assert.equal(pictures.isShown('https://idp.example/me.png'), true, 'my own picture')
+  assert.equal(pictures.isShown('https://idp.example/bob.png'), true, "a member's picture")
+  assert.equal(pictures.isShown('https://tracker.example/pixel.gif'), false, 'a picture nobody vouched for')
+  pictures.unknown('https://idp.example/eve.png')
+  assert.equal(asked, 1, 'asked a moment ago: not again')
+  clock += PICTURES_REFRESH_MS
+  pictures.unknown('https://idp.example/eve.png')
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(asked, 2)
+  assert.equal(pictures.isShown('https://idp.example/eve.png'), true, 'someone who joined since')
+
+  assert.equal(pictureOfPresence({ picture: 'https://idp.example/bob.png' }), 'https://idp.example/bob.png')
+  assert.equal(pictureOfPresence({ picture: 'javascript:alert(1)' }), null)
+  assert.equal(pictureOfPresence({}), null)
+  assert.equal(pictureOfPresence(undefined), null)
 })

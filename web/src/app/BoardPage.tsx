@@ -18,6 +18,10 @@ import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
 import { createTextCollaboration } from './textCollaboration.ts'
 import { useRoomBoard } from './useRoomBoard.ts'
 import { useAccessWatch } from '../people/useAccessWatch.ts'
+import { createAvatarCursor } from '../people/AvatarCursor.tsx'
+import { createCursorPictures } from '../people/cursorPictures.ts'
+import { createBoardPeopleApi } from '../people/peopleApi.ts'
+import { usePeople } from '../people/PeopleContext.ts'
 import { VersionPanel } from './VersionPanel.tsx'
 import { tabTitleFor } from '../board/boardTitle.ts'
 import { BoardChromeContext, type BoardChrome } from '../boards/BoardsMenuGroup.tsx'
@@ -61,6 +65,12 @@ export function BoardPage(props: BoardPageProps) {
   const board = useRoomBoard(room, token, serverUrl)
   // Sign-in mode: access taken away while the board is open (no-access page, reconnect with a lowered role).
   useAccessWatch(board)
+  const people = usePeople()
+  // Sign-in mode: cursors show the avatars the server vouches for (the board's people).
+  const avatarCursor = useMemo(
+    () => (people?.room === room ? createAvatarCursor(createCursorPictures(createBoardPeopleApi(room, { serverUrl }), people.me.person.picture)) : null),
+    [people, room, serverUrl],
+  )
   const bindingState = useValue('binding state', () => board?.binding.state.get(), [board])
   const readonlyGranted = useValue('granted readonly', () => board?.connection.status.get().readonly ?? false, [board])
   // A boolean, not the status: the status changes with every unsynced edit, and this page need not re-render for those.
@@ -97,15 +107,17 @@ export function BoardPage(props: BoardPageProps) {
   )
 
   const components = useMemo<TLComponents>(
-    () =>
-      embed
+    () => ({
+      ...(avatarCursor ? { CollaboratorCursor: avatarCursor } : {}),
+      ...(embed
         ? { SharePanel: null, MainMenu: null, PageMenu: null, HelpMenu: null, DebugMenu: null, DebugPanel: null }
         : {
             SharePanel: () =>
               board ? <StatusPanel board={board} viewOnly={effectiveViewOnly} setOpenPanel={setOpenPanel} share={share} /> : null,
             ...(chrome === 'app' ? { MainMenu: BoardMenu } : {}),
-          },
-    [embed, board, effectiveViewOnly, share, chrome],
+          }),
+    }),
+    [embed, board, effectiveViewOnly, share, chrome, avatarCursor],
   )
 
   if (!board || !config) return <p className="scrawl-message">Opening board…</p>
@@ -136,7 +148,7 @@ export function BoardPage(props: BoardPageProps) {
             options={tldrawOptions}
             onMount={(editor) => {
               const unmountText = textCollaboration?.mount(editor) ?? (() => {})
-              const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null })
+              const unmountBoard = mountBoard(editor, board, { forceReadonly: viewOnly !== null, picture: people?.me.person.picture })
               const unmountBridge = embed ? mountEmbedBridge(editor, board, parentOrigins) : () => {}
               // Follow and present (not in embeds: a host page's embed should not be steered by someone presenting).
               const awareness = board.connection.provider.awareness

@@ -23,11 +23,19 @@ declare global {
   }
 }
 
+/** Options of {@link mountBoard}. */
+export interface MountBoardOptions {
+  /** Read-only whatever the connection grants (a view-only link). */
+  forceReadonly: boolean
+  /** Sign-in mode: the person's avatar URL, sent in presence (`meta.picture`) for others' cursors; null for none. */
+  picture?: string | null
+}
+
 /**
  * Everything that needs the editor: undo that respects others' edits, presence, read-only mode,
  * and clean-up when the tab goes away. Returns the teardown.
  */
-export function mountBoard(editor: Editor, board: RoomBoard, options: { forceReadonly: boolean }): () => void {
+export function mountBoard(editor: Editor, board: RoomBoard, options: MountBoardOptions): () => void {
   const { store, binding, connection, room } = board
   const { provider } = connection
 
@@ -47,7 +55,15 @@ export function mountBoard(editor: Editor, board: RoomBoard, options: { forceRea
   const $user = computed('scrawl.user', () =>
     UserRecordType.create({ id: editor.user.getRecordId(), name: editor.user.getName(), color: editor.user.getColor() }),
   )
-  const localPresence = createPresenceStateDerivation($user)(store)
+  const picture = options.picture ?? null
+  const userPresence = createPresenceStateDerivation($user)(store)
+  // The avatar rides in the presence record's meta, which tldraw leaves to apps (docs/document-schema.md).
+  const localPresence = picture
+    ? computed('scrawl.presence', () => {
+        const presence = userPresence.get()
+        return presence && { ...presence, meta: { ...presence.meta, picture } }
+      })
+    : userPresence
   const stopPresence = provider.awareness
     ? syncPresence({ store, awareness: provider.awareness, localPresence })
     : () => {}
