@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -241,6 +241,12 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       await expect(carol.locator(`[data-testid="board-card"][data-board-id="${room}"]`)).toHaveCount(1);
       const bobs = (await (await bob.request.get(`${scrawl.url}/api/boards`)).json()) as { boards: Array<{ id: string }> };
       expect(bobs.boards.map((b) => b.id), 'Bob still does not see it').not.toContain(room);
+      // An admin backs up the whole server from the boards page (docs/backups.md): a complete archive with the board.
+      const [download] = await Promise.all([carol.waitForEvent('download'), carol.getByTestId('server-backup').click()]);
+      expect(download.suggestedFilename()).toMatch(/^scrawl-backup-.+\.tar$/);
+      const archive = await readFile((await download.path())!);
+      expect(archive.subarray(257, 262).toString('latin1'), 'a tar archive').toBe('ustar');
+      expect(archive.includes(Buffer.from(room)), 'it holds the board').toBe(true);
       await carol.goto(`${scrawl.url}/b/${room}`);
       await waitUntilConnected(carol);
       await expect(carol.getByTestId('connection-status')).not.toContainText('view only');
@@ -251,6 +257,8 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       await boardTab.goto(`${scrawl.url}/b/${room}`);
       await waitUntilConnected(boardTab);
       await alice.goto(`${scrawl.url}/`);
+      await expect(alice.getByTestId('person-name')).toBeVisible();
+      await expect(alice.getByTestId('server-backup'), 'backups are for admins').toHaveCount(0);
       const session = (await aliceContext.context.cookies(scrawl.url)).find((c) => c.name === 'scrawl_session');
       expect(session, 'Alice has a session cookie').toBeTruthy();
       await alice.getByTestId('person-menu').getByTestId('sign-out').click();

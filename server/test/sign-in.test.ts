@@ -12,14 +12,15 @@ import { safeNext } from '../src/people/auth-routes.ts';
 import { serializeCookie } from '../src/people/session-cookie.ts';
 import { loadConfig } from '../src/config.ts';
 import { Browser, CLIENT, freePort, openBoardSocket, startProvider, type TestProvider } from './oidc-fixtures.ts';
-import { startServer, waitFor, type TestServer } from './harness.ts';
+import { startLevelDbServer, startServer, tempDir, waitFor, type TestServer } from './harness.ts';
 
 const AUTH_SECRET = 'a-token-secret-that-is-long-enough-for-hs256';
 const SESSION_SECRET = 'a-session-secret-that-is-long-enough-0123456789';
 let provider: TestProvider;
 let srv: TestServer;
-/** A second server: sessions of 1.5 s, carol an admin, a tight /auth/* rate limit. */
+/** A second server, on LevelDB (so it serves backups): sessions of 1.5 s, carol an admin, a tight /auth/* rate limit. */
 let short: TestServer;
+const shortData = tempDir('scrawl-sign-in-');
 
 function signInOptions(issuer: string, publicUrl: string, extra: Partial<SignInOptions> = {}): SignInOptions {
   return {
@@ -40,7 +41,8 @@ before(async () => {
   const urls = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${shortPort}`];
   provider = await startProvider(urls);
   srv = await startServer({ authSecret: AUTH_SECRET, signIn: signInOptions(provider.issuer, urls[0]) }, port);
-  short = await startServer(
+  short = await startLevelDbServer(
+    shortData.path,
     { signIn: signInOptions(provider.issuer, urls[1], { sessionTtlMs: 1500, adminEmails: ['carol@example.com'], authRateLimit: { perSecond: 1, burst: 12 } }) },
     shortPort,
   );
@@ -49,6 +51,7 @@ after(async () => {
   await srv?.stop();
   await short?.stop();
   await provider?.stop();
+  shortData.remove();
 });
 
 /** A browser with `login` signed in to `server`. */
@@ -363,6 +366,26 @@ test("logout closes the sockets opened with that session (4401), not the person'
   await waitFor(() => stored(room, 'after') === 'still here');
   assert.equal(elsewhere.ws.readyState, elsewhere.ws.OPEN, "the other session's socket stays");
   elsewhere.ws.close();
+});
+
+test('a signed-in admin downloads a backup from one of the site\'s pages; others, and other sites, are refused', async () => {
+  const backup = (browser: Browser, headers: Record<string, string> = {}) =>
+    fetch(`${short.httpUrl}/api/admin/backup`, { headers: { cookie: browser.cookieHeader(short.httpUrl), ...headers } });
+  const carol = await signedIn('carol', short);
+  const sameSite = await backup(carol, { 'sec-fetch-site': 'same-origin' });
+  assert.equal(sameSite.status, 200);
+  assert.equal(sameSite.headers.get('content-type'), 'application/x-tar');
+  const archive = Buffer.from(await sameSite.arrayBuffer());
+  assert.equal(archive.subarray(257, 262).toString('latin1'), 'ustar', 'a tar archive');
+  assert.ok(archive.includes(Buffer.from('manifest')), 'complete, with its manifest');
+
+  const fromElsewhere = await backup(carol, { 'sec-fetch-site': 'cross-site' });
+  assert.equal(fromElsewhere.status, 403, 'a navigation from another site carries the cookie, and is refused');
+  await fromElsewhere.arrayBuffer();
+  const bob = await signedIn('bob', short);
+  const notAdmin = await backup(bob, { 'sec-fetch-site': 'same-origin' });
+  assert.equal(notAdmin.status, 403);
+  assert.match(((await notAdmin.json()) as { error: string }).error, /admin/);
 });
 
 test('tokens still work beside sign-in when AUTH_SECRET is set', async () => {

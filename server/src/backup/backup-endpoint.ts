@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProtocolError } from '../close-codes.ts';
 import { bearerToken, sendJson } from '../http/http-util.ts';
+import type { People } from '../people/people.ts';
 import type { TokenVerifier } from '../sync/auth.ts';
 import { BackupBusyError, type BackupService } from './backup-service.ts';
 
@@ -15,7 +16,9 @@ export const BACKUP_PATH = '/api/admin/backup';
  * - with AUTH_SECRET: a holder of an admin token (`room: "*"`, `mode: "rw"`), from anywhere;
  * - without AUTH_SECRET (no tokens exist): only a client on this machine (a loopback address) that is not relayed by a
  *   proxy (no Forwarded / X-Forwarded-For / X-Real-IP header: a reverse proxy on the same host connects from
- *   loopback too) and not a web page (no Origin header).
+ *   loopback too) and not a web page (no Origin header);
+ * - in sign-in mode, also an admin (ADMIN_EMAILS) signed in on this site, from one of its own pages (the boards page's
+ *   "Back up the server"): a request with a session and no bearer token is judged by the session alone.
  *
  * A client that goes away midway cancels the backup (its consistent read is released); the stream then breaks off
  * without a manifest, so an incomplete download never passes for an archive.
@@ -23,13 +26,13 @@ export const BACKUP_PATH = '/api/admin/backup';
 export async function handleBackupRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  ctx: { backups: BackupService; verifier: TokenVerifier | null },
+  ctx: { backups: BackupService; verifier: TokenVerifier | null; people: People | null },
 ): Promise<void> {
   if (req.method !== 'GET') {
     res.setHeader('allow', 'GET');
     return sendJson(res, 405, { error: 'use GET' });
   }
-  const refusal = await refusalOf(req, ctx.verifier);
+  const refusal = (await sessionRefusalOf(req, ctx.people)) ?? (await refusalOf(req, ctx.verifier));
   if (refusal) return sendJson(res, refusal.status, { error: refusal.error });
   if (ctx.backups.running) return sendJson(res, 409, { error: 'a backup is already running on this server; try again when it has finished' });
   const name = `scrawl-backup-${new Date().toISOString().replace(/[:.]/g, '-')}.tar`;
@@ -46,6 +49,19 @@ export async function handleBackupRequest(
     // Already logged and counted by the service; the broken-off stream tells the client.
     res.destroy();
   }
+}
+
+/**
+ * Sign-in mode, a request with a session and no bearer token: null for an admin on one of this site's pages, else the
+ * refusal. `undefined` when the session rule does not apply (no sign-in, a token, or no session): the other rules do.
+ */
+async function sessionRefusalOf(req: IncomingMessage, people: People | null): Promise<{ status: number; error: string } | null | undefined> {
+  if (!people || req.headers.authorization !== undefined) return undefined;
+  const session = await people.sessionOf(req);
+  if (!session) return undefined;
+  // A top-level navigation from another site still carries the cookie (SameSite=Lax): refused, like every change.
+  if (!people.isSameOrigin(req)) return { status: 403, error: 'cross-origin request refused' };
+  return session.person.admin ? null : { status: 403, error: 'backups need an admin (ADMIN_EMAILS)' };
 }
 
 async function refusalOf(req: IncomingMessage, verifier: TokenVerifier | null): Promise<{ status: number; error: string } | null> {

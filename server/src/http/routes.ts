@@ -68,7 +68,7 @@ export async function handleApiRequest(req: IncomingMessage, res: ServerResponse
   }
   if (ctx.signIn && (await ctx.signIn.handleRequest(req, res, url))) return true;
   if (url.pathname === BACKUP_PATH && ctx.backups) {
-    await handleBackupRequest(req, res, { backups: ctx.backups, verifier: ctx.verifier });
+    await handleBackupRequest(req, res, { backups: ctx.backups, verifier: ctx.verifier, people: ctx.people });
     return true;
   }
   if (url.pathname === '/api/config') {

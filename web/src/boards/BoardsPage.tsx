@@ -219,7 +219,7 @@ export function BoardsPage({ token, serverUrl = '' }: BoardsPageProps) {
         <a className="scrawl-button scrawl-button--primary" href={newBoardHref({ token: newToken })} data-testid="new-board">
           New board
         </a>
-        <PersonMenu />
+        <PersonMenu backup />
       </header>
 
       <nav className="scrawl-boards__views" aria-label="Which boards">

@@ -30,8 +30,11 @@ export function SignOutButton({ label = 'Sign out' }: { label?: string }) {
   )
 }
 
-/** The signed-in person in the top bar (boards page and board): avatar, name, sign out. Nothing outside sign-in mode. */
-export function PersonMenu() {
+/**
+ * The signed-in person in the top bar (boards page and board): avatar, name, sign out, and for admins (ADMIN_EMAILS)
+ * on the boards page a download of the whole server's backup archive (docs/backups.md). Nothing outside sign-in mode.
+ */
+export function PersonMenu({ backup = false }: { backup?: boolean }) {
   const people = usePeople()
   if (!people) return null
   const { person } = people.me
@@ -41,6 +44,11 @@ export function PersonMenu() {
       <span className="scrawl-person__name" data-testid="person-name">
         {person.name}
       </span>
+      {backup && person.admin && (
+        <a className="scrawl-signout__button" href="/api/admin/backup" download data-testid="server-backup" title="Download a backup archive of every board">
+          Back up the server
+        </a>
+      )}
       <SignOutButton />
     </div>
   )
