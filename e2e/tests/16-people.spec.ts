@@ -252,6 +252,29 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
       await expect(carol.getByTestId('connection-status')).not.toContainText('view only');
     });
 
+    await test.step('Alice hands the board to Bob: he owns it, and she stays on it as an editor', async () => {
+      await alice.goto(`${scrawl.url}/b/${room}`);
+      await waitUntilConnected(alice);
+      const dialog = await openPeopleDialog(alice);
+      await dialog.getByTestId('people-invite-email').fill('bob@example.com');
+      await dialog.getByTestId('people-invite-role').selectOption('editor');
+      await dialog.getByTestId('people-invite-submit').click();
+      await row(alice, 'bob@example.com').getByTestId('people-make-owner').click();
+      await expect(dialog.getByTestId('people-transfer')).toContainText('You stay on it as an editor');
+      await dialog.getByTestId('people-transfer-confirm').click();
+      // Her own role went down, so her board reconnects with the new one (as for anyone whose role changes).
+      const members = async () => (await (await bob.request.get(`${scrawl.url}/api/boards/${room}/members`)).json()) as { owner: { email: string }; you: string };
+      await expect.poll(async () => (await members()).owner.email).toBe('bob@example.com');
+      expect((await members()).you).toBe('owner');
+      await waitUntilConnected(alice);
+      await expect(alice.getByTestId('connection-status')).not.toContainText('view only');
+      const after = await openPeopleDialog(alice);
+      await expect(row(alice, 'bob@example.com').getByTestId('people-role-label')).toHaveText('Owner');
+      await expect(row(alice, 'alice@example.com')).toContainText('Editor');
+      // No longer the owner, she manages nothing any more: the dialog shows the list only.
+      await expect(after.getByTestId('people-invite-email')).toHaveCount(0);
+    });
+
     await test.step('logout ends the session, and the board open in her other tab asks her to sign in', async () => {
       const boardTab = await aliceContext.context.newPage();
       await boardTab.goto(`${scrawl.url}/b/${room}`);

@@ -114,6 +114,7 @@ test("the people API: a 403 carries the owner to ask; changes go to the board's 
     { status: 201, body: link('L1', 'view') },
     { status: 204, body: null },
     { status: 200, body: { room: 'r 1', role: 'viewer' } },
+    { status: 200, body: { room: 'r 1', owner: { email: 'bob@example.com', name: 'Bob' }, you: 'editor', members: [], links: [] } },
   ])
   const api = createBoardPeopleApi('r 1', { fetch: script.doFetch })
   const refused = await api.members().catch((e: unknown) => e)
@@ -127,6 +128,7 @@ test("the people API: a 403 carries the owner to ask; changes go to the board's 
   assert.equal((await api.createLink('view')).id, 'L1')
   await api.revokeLink('L1')
   assert.equal(await api.acceptLink('L2'), 'viewer')
+  assert.equal((await api.transferOwnership('bob@example.com')).owner?.email, 'bob@example.com')
   assert.deepEqual(
     script.calls.map((c) => `${c.method} ${c.url} ${c.body ?? ''}`.trim()),
     [
@@ -136,6 +138,7 @@ test("the people API: a 403 carries the owner to ask; changes go to the board's 
       'POST /api/boards/r%201/links {"access":"view"}',
       'DELETE /api/boards/r%201/links/L1',
       'POST /api/boards/r%201/links/L2/accept',
+      'PUT /api/boards/r%201/owner {"email":"bob@example.com"}',
     ],
   )
 })

@@ -18,8 +18,8 @@ const LINK_LABELS: Record<LinkAccess, string> = { off: 'Off', view: 'Can view', 
 
 /**
  * Sign-in mode's share dialog: who has access (the owner, members, people who came through a link), inviting by
- * email with a role, changing a role or removing someone, and the board's link (off, view, edit) with copy and
- * renew. Only owners (and admins) change anything; the server enforces the same and closes the sockets of everyone
+ * email with a role, changing a role or removing someone, handing the board to another member (the owner or an
+ * admin, after a confirmation), and the board's link (off, view, edit) with copy and renew. Only owners (and admins) change anything; the server enforces the same and closes the sockets of everyone
  * who loses access. Others see who has access.
  */
 export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
@@ -31,6 +31,8 @@ export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<Role>('editor')
   const [copied, setCopied] = useState(false)
+  /** The member about to be made owner, while the owner confirms. */
+  const [newOwner, setNewOwner] = useState<string | null>(null)
 
   const reload = useCallback(async () => setView(await api.members()), [api])
   useEffect(() => {
@@ -88,6 +90,8 @@ export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
 
   const manages = view?.you === 'owner'
   const me = people?.me.person.email
+  // Transferring is the board owner's (or an admin's), not every member with the owner role.
+  const transfers = manages && (view?.owner?.email === me || people?.me.person.admin === true)
   const link = view ? currentLink(view.links) : null
   const members = view ? sortMembers(view.members, view.owner?.email ?? null) : []
 
@@ -165,6 +169,18 @@ export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
                     {m.role ? ROLE_LABELS[m.role] : ''}
                   </span>
                 )}
+                {transfers && !isOwner && m.via === 'member' && (
+                  <button
+                    className="scrawl-people__remove"
+                    disabled={busy}
+                    onClick={() => setNewOwner(m.email)}
+                    aria-label={`Make ${m.email} the owner`}
+                    title="Make owner"
+                    data-testid="people-make-owner"
+                  >
+                    ♛
+                  </button>
+                )}
                 {manages && !isOwner && (
                   <button
                     className="scrawl-people__remove"
@@ -181,6 +197,24 @@ export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
             )
           })}
         </ul>
+        {newOwner && (
+          <div className="scrawl-people__confirm" role="alertdialog" data-testid="people-transfer">
+            <span>
+              Make {newOwner} the owner of this board? {view?.owner?.email === me ? 'You stay on it as an editor.' : 'The current owner stays on it as an editor.'}
+            </span>
+            <TldrawUiButton
+              type="primary"
+              disabled={busy}
+              onClick={() => void act(() => api.transferOwnership(newOwner)).then(() => setNewOwner(null))}
+              data-testid="people-transfer-confirm"
+            >
+              Make owner
+            </TldrawUiButton>
+            <TldrawUiButton type="normal" onClick={() => setNewOwner(null)}>
+              Cancel
+            </TldrawUiButton>
+          </div>
+        )}
         {view && !manages && <div className="scrawl-share__hint">Only the board's owner changes who has access.</div>}
       </div>
       {manages && (

@@ -92,6 +92,8 @@ export interface BoardPeopleApi {
   revokeLink(id: string): Promise<void>
   /** Records that this person opened the board through link `id`; resolves their role. */
   acceptLink(id: string): Promise<Role | null>
+  /** Makes `email` the board's owner (the owner or an admin only); the former owner stays as editor. */
+  transferOwnership(email: string): Promise<MembersView>
 }
 
 /** The people API of `room`. */
@@ -119,5 +121,6 @@ export function createBoardPeopleApi(room: string, { serverUrl = '', fetch: doFe
     createLink: async (access) => (await (await call('/links', { method: 'POST', json: { access } })).json()) as LinkInfo,
     revokeLink: async (id) => void (await call(`/links/${encodeURIComponent(id)}`, { method: 'DELETE' })),
     acceptLink: async (id) => ((await (await call(`/links/${encodeURIComponent(id)}/accept`, { method: 'POST' })).json()) as { role: Role | null }).role,
+    transferOwnership: async (email) => (await (await call('/owner', { method: 'PUT', json: { email } })).json()) as MembersView,
   }
 }
