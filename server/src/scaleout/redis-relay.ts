@@ -20,8 +20,8 @@
  *
  * This module is the Hocuspocus extension and the Redis connections; the parts it wires together are
  * relay-wire.ts (the message format and channel names), relay-origin.ts (recognising changes from Redis),
- * relay-publisher.ts (outgoing document traffic) and instance-presence.ts (heartbeats of the other instances, and
- * removing a dead instance's clients' cursors).
+ * relay-publisher.ts (outgoing document traffic), instance-presence.ts (heartbeats of the other instances, and
+ * removing a dead instance's clients' cursors) and relay-closes.ts (closing connections on every instance).
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -38,15 +38,15 @@ import { Redis } from 'ioredis';
 import { applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { afterLoad, finishLoad } from '../persistence/deferred-load.ts';
-import { closePersonConnections, closeRoomConnections, closeSessionConnections, type RoomCloser } from '../sync/close-room.ts';
+import type { RoomCloser } from '../sync/close-room.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { isValidRoomId } from '../rooms.ts';
 import { InstancePresence } from './instance-presence.ts';
 import { REDIS_ORIGIN, isFromRedis, type RelayedAwarenessOrigin } from './relay-origin.ts';
+import { RelayCloses } from './relay-closes.ts';
 import { RelayPublisher } from './relay-publisher.ts';
 import {
-  EMPTY_PAYLOAD, RelayKind, decodeClosePerson, decodeCloseRoom, decodeCloseSession, decodeRelayMessage,
-  encodeClosePerson, encodeCloseRoom, encodeCloseSession, encodeRelayMessage, relayChannels, type RelayChannels,
+  EMPTY_PAYLOAD, RelayKind, decodeRelayMessage, encodeRelayMessage, relayChannels, type RelayChannels,
 } from './relay-wire.ts';
 
 /** See relay-origin.ts; re-exported so that importers of the relay (server/src/index.ts) keep their import path. */
@@ -131,6 +131,7 @@ export class RedisRelay implements Extension, RoomCloser {
   private readonly documents = new Map<string, Document>();
   private readonly publisher: RelayPublisher;
   private readonly presence: InstancePresence;
+  private readonly closes: RelayCloses;
   private heartbeat: NodeJS.Timeout | undefined;
   private instance: Hocuspocus | null = null;
   private opened = false;
@@ -162,6 +163,7 @@ export class RedisRelay implements Extension, RoomCloser {
       counters: this.stats,
     });
     this.presence = new InstancePresence(this.documents, this.log);
+    this.closes = new RelayCloses(this.documents, (kind, room, payload) => this.pub.publish(this.channels.presence, this.encode(kind, room, payload)), this.log);
     for (const [name, client] of [['pub', this.pub], ['sub', this.sub]] as const) {
       client.on('error', (error: Error) => this.log.warn({ client: name, err: error.message }, 'redis connection error'));
       client.on('ready', () => {
@@ -210,30 +212,17 @@ export class RedisRelay implements Extension, RoomCloser {
 
   /** Closes the room's connections on this instance and, through the presence channel, on every other one. */
   closeRoomEverywhere(room: string, reason: string): void {
-    closeRoomConnections(this.documents.get(room), reason);
-    // The others still refuse the board's next connections (they read the shared catalog); only open ones stay.
-    this.tellEveryInstance(RelayKind.closeRoom, room, encodeCloseRoom(reason), 'cannot tell the other instances to close a room');
+    this.closes.closeRoomEverywhere(room, reason);
   }
 
-  /** Closes one person's connections to the room on this instance and, through the presence channel, on every other one. */
+  /** Closes one person's connections to the room on this instance and on every other one. */
   closePersonEverywhere(room: string, email: string, reason: string): void {
-    closePersonConnections(this.documents.get(room), email, reason);
-    // The others still refuse the person's next connection (they read the shared access records); open ones stay.
-    this.tellEveryInstance(RelayKind.closePerson, room, encodeClosePerson(email, reason), "cannot tell the other instances to close a person's connections");
+    this.closes.closePersonEverywhere(room, email, reason);
   }
 
-  /** Closes one session's connections on this instance and, through the presence channel, on every other one. */
+  /** Closes one session's connections on this instance and on every other one. */
   closeSessionEverywhere(sessionKey: string, reason: string): void {
-    closeSessionConnections(this.documents.values(), sessionKey, reason);
-    // The session is gone from the shared store: the others refuse its next connection; open ones stay.
-    this.tellEveryInstance(RelayKind.closeSession, '', encodeCloseSession(sessionKey, reason), "cannot tell the other instances to close a session's connections");
-  }
-
-  /** Publishes a close message on the presence channel; a failure is logged with `failure` (nothing else to do). */
-  private tellEveryInstance(kind: RelayKind, room: string, payload: Uint8Array, failure: string): void {
-    this.pub.publish(this.channels.presence, this.encode(kind, room, payload)).catch((error: unknown) => {
-      this.log.warn({ room: room || undefined, err: (error as Error).message }, failure);
-    });
+    this.closes.closeSessionEverywhere(sessionKey, reason);
   }
 
   /** A copy of the relay's counters. */
@@ -328,21 +317,12 @@ export class RedisRelay implements Extension, RoomCloser {
     if (kind === RelayKind.goodbye) return this.presence.instanceGone(sender, 'goodbye');
     // Any message is a sign of life; a heartbeat is only that.
     this.presence.heardFrom(sender);
-    if (kind === RelayKind.heartbeat) return;
-    if (kind === RelayKind.closeSession) {
-      const { sessionKey, reason } = decodeCloseSession(payload);
-      return closeSessionConnections(this.documents.values(), sessionKey, reason);
-    }
+    if (kind === RelayKind.heartbeat || this.closes.receive(kind, room, payload)) return;
     // Every other kind names a room: the same rule as a client's frame (a room id, nothing else), so a message from
     // something other than a Scrawl instance on the channel can never address a document by another name.
     if (!isValidRoomId(room)) {
       this.log.warn({ kind, bytes: data.byteLength }, 'relay message for an invalid room id ignored');
       return;
-    }
-    if (kind === RelayKind.closeRoom) return closeRoomConnections(this.documents.get(room), decodeCloseRoom(payload));
-    if (kind === RelayKind.closePerson) {
-      const { email, reason } = decodeClosePerson(payload);
-      return closePersonConnections(this.documents.get(room), email, reason);
     }
     const document = this.documents.get(room);
     if (!document) return;
