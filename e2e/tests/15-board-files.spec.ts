@@ -199,3 +199,35 @@ test('Import .tldr / .excalidraw… in the board menu adds a file to the open bo
   expect((await sources()).every((src) => src.startsWith(`/api/rooms/${room}/assets/`))).toBe(true);
   await expect(page.getByText(`${exportedTldr!.shapeIds.length} shapes from quarterly.tldr.`, { exact: true })).toBeVisible();
 });
+
+test('a .tldr or .excalidraw file dropped on an open board joins it; an image dropped beside stays tldraw\'s', async ({ boards, room }) => {
+  const { open } = await boards.newContext();
+  const page = await open(room, 'Heidi');
+  const dropOnCanvas = async (files: Array<{ name: string; text?: string; base64?: string; type?: string }>) => {
+    const dataTransfer = await page.evaluateHandle((files) => {
+      const transfer = new DataTransfer();
+      for (const { name, text, base64, type } of files) {
+        const content = base64 === undefined ? text! : Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([content], name, { type }));
+      }
+      return transfer;
+    }, files);
+    await page.dispatchEvent('.tl-canvas', 'dragover', { dataTransfer, clientX: 640, clientY: 360 });
+    await page.dispatchEvent('.tl-canvas', 'drop', { dataTransfer, clientX: 640, clientY: 360 });
+  };
+  await dropOnCanvas([{ name: 'sketch.excalidraw', text: JSON.stringify(excalidrawScene()) }]);
+  await expect.poll(async () => (await shapesOf(page)).filter((s) => s.type !== 'group').length).toBe(EXCALIDRAW_SHAPE_COUNT);
+  await expect(page.getByText(`${EXCALIDRAW_SHAPE_COUNT} shapes from sketch.excalidraw.`, { exact: true })).toBeVisible();
+
+  await dropOnCanvas([{ name: 'quarterly.tldr', text: exportedTldr!.text }]);
+  await expect.poll(async () => (await allShapes(page)).length).toBe(EXCALIDRAW_SHAPE_COUNT + exportedTldr!.shapeIds.length);
+  // The board stays the one that was open: nothing navigated away (as a drop on the boards page does).
+  expect(new URL(page.url()).pathname).toBe(`/b/${room}`);
+
+  // An image is still tldraw's drop: an image shape, its file uploaded to this board.
+  const images = async () => (await allShapes(page)).filter((s) => s.type === 'image').length;
+  const before = await images();
+  const png = twoColourPng(60, 40, [220, 40, 40], [40, 40, 220]);
+  await dropOnCanvas([{ name: 'photo.png', base64: png.toString('base64'), type: 'image/png' }]);
+  await expect.poll(images).toBe(before + 1);
+});

@@ -28,6 +28,7 @@ import { BoardChromeContext, type BoardChrome } from '../boards/BoardsMenuGroup.
 import { createBoardsApi } from '../boards/boardsApi.ts'
 import { createRecentBoardsStore } from '../boards/recentBoards.ts'
 import { PendingImport } from '../boards/PendingImport.tsx'
+import { BoardFileDrop } from '../boards/BoardFileDrop.tsx'
 import { mountThumbnails } from '../boards/thumbnails.ts'
 import { useBoardTitle } from '../boards/useBoardTitle.ts'
 
@@ -169,6 +170,7 @@ export function BoardPage(props: BoardPageProps) {
             }}
           >
             {ownsPage && <PendingImport board={board} />}
+            {!embed && <BoardFileDrop />}
             <PresentationBar />
             {!embed && <CommentsLayer doc={board.connection.doc} room={room} serverUrl={serverUrl} deepLinks={ownsPage} />}
           </Tldraw>
