@@ -143,7 +143,7 @@ test('A pins a comment on a shape, B replies, A resolves; it survives a restart,
   await expect(viewer.getByTestId('comment-tool')).toHaveCount(0);
 });
 
-test('edit and delete your own messages; a deleted shape leaves its comments where it was, and undo puts them back on it', async ({ boards, room }) => {
+test('edit and delete your own messages; a deleted shape leaves its comments where it was, undo puts them back on it, and a dragged pin moves its thread', async ({ boards, room }) => {
   const a = await (await boards.newContext()).open(room, 'Alice');
   const b = await (await boards.newContext()).open(room, 'Bob');
   await a.evaluate((box) => {
@@ -195,6 +195,31 @@ test('edit and delete your own messages; a deleted shape leaves its comments whe
   await expect.poll(() => b.evaluate((id) => !!window.__scrawl.editor.getShape(id), BOX.id)).toBe(true);
   await a.evaluate((box) => void window.__scrawl.editor.updateShape({ id: box.id, type: 'geo', x: box.x + 150 }), BOX);
   await expect.poll(async () => Math.round((await centreOf(b, pinOnB)).x - before.x)).toBe(150);
+
+  // Bob drags the pin off the box onto an empty spot: the thread is pinned there for everyone, no longer on the box,
+  // and the drag opened nothing.
+  const pin = await centreOf(b, pinOnB);
+  await b.mouse.move(pin.x, pin.y);
+  await b.mouse.down();
+  await b.mouse.move(pin.x - 100, pin.y + 250, { steps: 8 });
+  await b.mouse.up();
+  await expect.poll(async () => (await threadsOf(a))[0].anchor.type).toBe('point');
+  await expect(b.getByTestId('comment-popover')).toHaveCount(0);
+  const dropped = await centreOf(a, pinOnB);
+  await a.evaluate((box) => void window.__scrawl.editor.updateShape({ id: box.id, type: 'geo', x: box.x + 300 }), BOX);
+  await a.waitForTimeout(200);
+  const still = await centreOf(a, pinOnB);
+  expect(Math.abs(still.x - dropped.x) + Math.abs(still.y - dropped.y), 'the pin no longer rides on the box').toBeLessThan(2);
+  // Dragged back onto the box, it rides on it again; a click (no drag) still opens the thread.
+  const boxNow = await a.evaluate(({ x, y, w, h }) => window.__scrawl.editor.pageToScreen({ x: x + 300 + w / 2, y: y + h / 2 }), BOX);
+  const pinA = await centreOf(a, pinOnB);
+  await a.mouse.move(pinA.x, pinA.y);
+  await a.mouse.down();
+  await a.mouse.move(boxNow.x, boxNow.y, { steps: 8 });
+  await a.mouse.up();
+  await expect.poll(async () => (await threadsOf(b))[0].anchor).toMatchObject({ type: 'shape', shapeId: BOX.id });
+  await a.locator(pinOnB).click();
+  await expect(a.getByTestId('comment-popover')).toHaveAttribute('data-thread-id', threadId);
 });
 
 /** The thread's pin is on screen, within the middle half of the viewport (the camera moved to it). */

@@ -8,6 +8,7 @@ import {
   detachThreadsFromShapes,
   editMessage,
   isThreadVisible,
+  moveThread,
   readThread,
   readThreads,
   reopenThread,
@@ -93,6 +94,11 @@ test('concurrent changes by two documents converge and keep every reply', () => 
   resolveThread(b, id, { author: bob, now: 3 })
   reopenThread(a, id, { author: ann, now: 4 })
   const otherThread = createThread(b, { pageId: 'page:page', anchor: point, author: bob, text: 'Elsewhere', now: 5 })
+  const annsSpot = { type: 'point' as const, x: 300, y: 40 }
+  const bobsSpot = anchorAt({ x: 150, y: 150 }, { id: 'shape:box', frame: frame({ x: 100, y: 100, w: 200, h: 100 }) })
+  assert.equal(moveThread(a, id, { pageId: 'page:page', anchor: annsSpot }), true)
+  assert.equal(moveThread(b, id, { pageId: 'page:other', anchor: bobsSpot }), true)
+  assert.equal(moveThread(b, 'no-such-thread', { pageId: 'page:page', anchor: point }), false)
   connect(a, b)
   assert.deepEqual(readThreads(a), readThreads(b), 'both documents read the same threads')
   const thread = readThread(a, id)!
@@ -101,6 +107,13 @@ test('concurrent changes by two documents converge and keep every reply', () => 
   // Resolve and reopen raced: one of them won as a whole (the flag, who and when together).
   assert.ok(thread.resolved === null || (thread.resolved.by.id === bob.id && thread.resolved.at === 3))
   assert.ok(readThread(a, otherThread))
+  // Both moved the pin: one of the two moves won, its anchor and page together (each writer set both keys, and Yjs
+  // settles both keys between the same two writers the same way).
+  const won = JSON.stringify({ anchor: thread.anchor, pageId: thread.pageId })
+  assert.ok(
+    [JSON.stringify({ anchor: annsSpot, pageId: 'page:page' }), JSON.stringify({ anchor: bobsSpot, pageId: 'page:other' })].includes(won),
+    won,
+  )
 })
 
 test('a foreign writer\'s unreadable thread is skipped, not fatal', () => {

@@ -164,6 +164,22 @@ export function reopenThread(doc: Y.Doc, threadId: string, options: CommentChang
 }
 
 /**
+ * Moves a thread's pin (dragged by anyone who may edit the board): its new anchor on page `pageId`, a shape's spot or
+ * a point of the page. Two people dragging the same pin at once end with one of the two moves, anchor and page
+ * together (both set both keys, and Yjs settles both keys between the same two writers alike). False when there is
+ * no such thread.
+ */
+export function moveThread(doc: Y.Doc, threadId: string, options: { pageId: string; anchor: CommentAnchor; origin?: unknown }): boolean {
+  const thread = threadMap(doc, threadId)
+  if (!thread) return false
+  doc.transact(() => {
+    thread.set('anchor', options.anchor)
+    thread.set('pageId', options.pageId)
+  }, options.origin)
+  return true
+}
+
+/**
  * After shapes were deleted here: every thread pinned to one of them becomes a point thread where its pin
  * last was (`lastPinPoint`, computed before the deletion), remembering the shape so that an undo puts it back
  * on. One transaction; returns the ids of the threads changed.

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { useEditor, useValue, type TLShape } from 'tldraw'
 import type * as Y from 'yjs'
-import { detachThreadsFromShapes, isThreadVisible, type CommentThread } from '../board/comments.ts'
+import { detachThreadsFromShapes, isThreadVisible, moveThread, type CommentThread } from '../board/comments.ts'
 import type { Point } from '../board/commentsAnchor.ts'
 import { createUnreadTracker, type SeenStorage } from '../board/commentsUnread.ts'
 import { CommentsPanel } from './CommentsPanel.tsx'
@@ -27,6 +27,17 @@ type Open = { kind: 'thread'; id: string } | { kind: 'draft'; draft: CommentDraf
 
 const POPOVER_WIDTH_PX = 300
 const POPOVER_HEIGHT_PX = 340
+/** How far (screen pixels) a pressed pin must move to be dragged rather than clicked. */
+const DRAG_THRESHOLD_PX = 4
+
+/** A pin being pressed or dragged: where the press started, and how far it has moved (screen pixels). */
+interface PinDrag {
+  thread: CommentThread
+  pointerId: number
+  start: Point
+  moved: Point
+  dragging: boolean
+}
 
 /**
  * Scrawl's comments on a board, drawn over the canvas (a child of `<Tldraw>`): the Comment and Comments buttons
@@ -44,6 +55,9 @@ export function CommentsLayer({ doc, room, serverUrl, deepLinks }: CommentsLayer
   const [placing, setPlacing] = useState(false)
   const [panelOpen, setPanelOpen] = useState(false)
   const [seenVersion, setSeenVersion] = useState(0)
+  const [drag, setDrag] = useState<PinDrag | null>(null)
+  // The click that ends a drag must not open the thread.
+  const draggedRef = useRef(false)
 
   const myIdsRef = useRef(myIds)
   myIdsRef.current = myIds
@@ -106,25 +120,64 @@ export function CommentsLayer({ doc, room, serverUrl, deepLinks }: CommentsLayer
     setOpen({ kind: 'draft', draft: { anchor: anchorForClick(editor, pagePoint), pageId: editor.getCurrentPageId() } })
   }
 
+  // Dragging a pin moves the thread: onto the shape under its tip, or onto the page (anyone who may edit).
+  const pressPin = (event: React.PointerEvent<HTMLButtonElement>, thread: CommentThread) => {
+    event.stopPropagation()
+    if (readonly || event.button !== 0) return
+    event.currentTarget.setPointerCapture(event.pointerId)
+    draggedRef.current = false
+    setDrag({ thread, pointerId: event.pointerId, start: { x: event.clientX, y: event.clientY }, moved: { x: 0, y: 0 }, dragging: false })
+  }
+  const movePin = (event: React.PointerEvent) => {
+    if (!drag || event.pointerId !== drag.pointerId) return
+    const moved = { x: event.clientX - drag.start.x, y: event.clientY - drag.start.y }
+    setDrag({ ...drag, moved, dragging: drag.dragging || Math.hypot(moved.x, moved.y) >= DRAG_THRESHOLD_PX })
+  }
+  const dropPin = (event: React.PointerEvent) => {
+    if (!drag || event.pointerId !== drag.pointerId) return
+    setDrag(null)
+    if (!drag.dragging) return
+    draggedRef.current = true
+    // The spot the pin marks (its tip), moved as far as the pointer moved.
+    const from = threadPagePoint(editor, drag.thread.anchor)
+    const zoom = editor.getZoomLevel()
+    const tip = { x: from.x + (event.clientX - drag.start.x) / zoom, y: from.y + (event.clientY - drag.start.y) / zoom }
+    moveThread(doc, drag.thread.id, { pageId: editor.getCurrentPageId(), anchor: anchorForClick(editor, tip) })
+  }
+
   const origin = serverUrl || window.location.origin
   return (
     <div className="scrawl-comments" data-testid="comments-layer">
-      {pins.map(({ thread, at }) => (
-        <button
-          key={thread.id}
-          className="scrawl-comment-pin"
-          data-testid="comment-pin"
-          data-thread-id={thread.id}
-          data-unread={unread(thread) > 0 ? 'true' : undefined}
-          data-resolved={thread.resolved ? 'true' : undefined}
-          aria-label={`Comment by ${thread.createdBy.name}`}
-          style={{ left: at.x, top: at.y }}
-          onPointerDown={(event) => event.stopPropagation()}
-          onClick={() => setOpen(openThread?.id === thread.id ? null : { kind: 'thread', id: thread.id })}
-        >
-          {initial(thread.createdBy.name)}
-        </button>
-      ))}
+      {pins.map(({ thread, at }) => {
+        const moved = drag?.dragging && drag.thread.id === thread.id ? drag.moved : { x: 0, y: 0 }
+        return (
+          <button
+            key={thread.id}
+            className="scrawl-comment-pin"
+            data-testid="comment-pin"
+            data-thread-id={thread.id}
+            data-unread={unread(thread) > 0 ? 'true' : undefined}
+            data-resolved={thread.resolved ? 'true' : undefined}
+            data-dragging={moved.x || moved.y ? 'true' : undefined}
+            aria-label={`Comment by ${thread.createdBy.name}`}
+            title={readonly ? undefined : 'Click to open; drag to move'}
+            style={{ left: at.x + moved.x, top: at.y + moved.y }}
+            onPointerDown={(event) => pressPin(event, thread)}
+            onPointerMove={movePin}
+            onPointerUp={dropPin}
+            onPointerCancel={() => setDrag(null)}
+            onClick={() => {
+              if (draggedRef.current) {
+                draggedRef.current = false
+                return
+              }
+              setOpen(openThread?.id === thread.id ? null : { kind: 'thread', id: thread.id })
+            }}
+          >
+            {initial(thread.createdBy.name)}
+          </button>
+        )
+      })}
       {draftAt && <span className="scrawl-comment-pin scrawl-comment-pin--draft" style={{ left: draftAt.x, top: draftAt.y }} />}
       {placing && <div className="scrawl-comments-placing" data-testid="comment-placing" onPointerDown={place} />}
       {popoverAt && (openThread || open?.kind === 'draft') && (
