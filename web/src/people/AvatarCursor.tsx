@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, type ComponentType } from 'react'
-import { DefaultCursor, useEditor, useTransform, useValue, type TLCursorProps } from 'tldraw'
+import { computed, DefaultCursor, useEditor, useTransform, useValue, type Computed, type Editor, type TLCursorProps } from 'tldraw'
 import { pictureOfPresence, type CursorPictures } from './cursorPictures.ts'
 
 /**
@@ -8,13 +8,19 @@ import { pictureOfPresence, type CursorPictures } from './cursorPictures.ts'
  * ({@link CursorPictures}); otherwise the cursor is tldraw's own.
  */
 export function createAvatarCursor(pictures: CursorPictures): ComponentType<TLCursorProps> {
+  // One map per editor for all its cursors: each cursor looks itself up instead of searching every collaborator.
+  const byEditor = new WeakMap<Editor, Computed<Map<string, string | null>>>()
+  const picturesOf = (editor: Editor) => {
+    let map = byEditor.get(editor)
+    if (!map) {
+      map = computed('scrawl.cursorPictures', () => new Map(editor.getCollaborators().map((presence) => [presence.userId, pictureOfPresence(presence.meta)])))
+      byEditor.set(editor, map)
+    }
+    return map
+  }
   return memo(function AvatarCursor(props: TLCursorProps) {
     const editor = useEditor()
-    const named = useValue(
-      'scrawl.cursorPicture',
-      () => pictureOfPresence(editor.getCollaborators().find((presence) => presence.userId === props.userId)?.meta),
-      [editor, props.userId],
-    )
+    const named = useValue('scrawl.cursorPicture', () => picturesOf(editor).get().get(props.userId) ?? null, [editor, props.userId])
     const shown = useValue('scrawl.cursorPictureShown', () => named !== null && pictures.isShown(named), [named])
     useEffect(() => {
       if (named && !shown) pictures.unknown(named)
