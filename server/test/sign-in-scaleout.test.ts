@@ -49,13 +49,17 @@ async function twoInstances(services: ScaleoutServices): Promise<[TestServer, Te
   return [servers[0], servers[1]];
 }
 
+/** A browser with `login` signed in through `server`. */
+async function signedIn(server: TestServer, login: string): Promise<Browser> {
+  const browser = new Browser();
+  await browser.signIn(`${server.httpUrl}/auth/login`, login);
+  return browser;
+}
+
 withScaleoutServices('sign-in across instances', 'si', (services) => {
   test('a removal on one instance closes the socket held by the other within 1 s, and the next attempt is refused', async () => {
     const [a, b] = await twoInstances(services);
-    const alice = new Browser();
-    await alice.signIn(`${a.httpUrl}/auth/login`, 'alice');
-    const bob = new Browser();
-    await bob.signIn(`${a.httpUrl}/auth/login`, 'bob');
+    const [alice, bob] = [await signedIn(a, 'alice'), await signedIn(a, 'bob')];
     const room = 'shared-board';
     const aliceSocket = await openBoardSocket(a.wsUrl, 'yjs', room, { cookie: alice.cookieHeader(a.httpUrl), origin: a.httpUrl });
     assert.equal(aliceSocket.outcome, 'open');
@@ -90,10 +94,8 @@ withScaleoutServices('sign-in across instances', 'si', (services) => {
 
   test("signing out through one instance closes the session's socket held by the other; the person's other session stays", async () => {
     const [a, b] = await twoInstances(services);
-    const carol = new Browser();
-    await carol.signIn(`${a.httpUrl}/auth/login`, 'carol');
-    const carolElsewhere = new Browser();
-    await carolElsewhere.signIn(`${a.httpUrl}/auth/login`, 'carol');
+    // Two sessions of the same person (two browsers).
+    const [carol, carolElsewhere] = [await signedIn(a, 'carol'), await signedIn(a, 'carol')];
     const room = 'carol-board';
     const onB = await openBoardSocket(b.wsUrl, 'sync', room, { cookie: carol.cookieHeader(a.httpUrl), origin: b.httpUrl });
     const otherOnB = await openBoardSocket(b.wsUrl, 'yjs', room, { cookie: carolElsewhere.cookieHeader(a.httpUrl), origin: b.httpUrl });
