@@ -85,13 +85,17 @@ test(`leak check (RSS): ${ROOMS} rooms opened, edited and closed leave a child s
     assert.ok(rssAfterA <= rssBaseline * 1.1, `RSS after round A ${mib(rssAfterA)} vs baseline ${mib(rssBaseline)}`);
     assert.ok(rssAfterB <= rssBaseline * 1.1, `RSS after round B ${mib(rssAfterB)} vs baseline ${mib(rssBaseline)}`);
 
-    // The edits were stored (a sample, read back through the API, which loads and unloads the room again).
-    for (const i of [0, 1, 499, 998, 999]) {
+    // Every edit of the last round was stored, read back through the API (which loads and unloads each room again).
+    // Each client closed right after editing: on a loaded machine some of those edits used to wait past their turn
+    // while the close arrived, and were lost (close-drain.test.ts).
+    const lost: string[] = [];
+    for (let i = 0; i < ROOMS; i++) {
       const response = await fetch(`${child.httpUrl}/api/rooms/leak-b-${i}/state`);
       const doc = new Y.Doc();
       Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
-      assert.equal(doc.getMap('m').get('edit'), `leak-b-${i}`);
+      if (doc.getMap('m').get('edit') !== `leak-b-${i}`) lost.push(`leak-b-${i}`);
     }
+    assert.deepEqual(lost, [], `${lost.length} of ${ROOMS} edits not stored`);
   } finally {
     await child.stop();
     child.removeDataDir();

@@ -36,6 +36,11 @@ export class ClientSocket {
   readonly openedAt = performance.now();
   /** Set once a document connection is established (authenticated); until then the auth deadline applies. */
   established = false;
+  /**
+   * Set when the socket layer tells Hocuspocus the socket has ended, or when the server closes it: from then on
+   * Hocuspocus sees the socket's real state (see {@link readyState}).
+   */
+  endTold = false;
   /** Set by a heartbeat that found more than `maxBufferedBytes` unsent; a second such heartbeat cuts the client off. */
   overBufferBound = false;
   /** The largest single message sent so far (a first sync of a big board), which the hard cap allows on top. */
@@ -74,9 +79,16 @@ export class ClientSocket {
     return this.childLog;
   }
 
-  /** The WebSocket ready state (Hocuspocus checks it before sending). */
+  /**
+   * The WebSocket ready state as Hocuspocus sees it: open until the socket layer has handled every frame the client
+   * sent before its close (some may wait past their turn's budget, frame-pacer.ts, while `ws` already reads the close
+   * frame) and told Hocuspocus of the end. Hocuspocus ends a document connection on any send to a closing socket, so
+   * the acknowledgement of the first waiting frame would otherwise drop the rest: edits sent just before closing were
+   * lost (server/test/close-drain.test.ts). Frames sent meanwhile are dropped by {@link transmit}. A close the server
+   * starts is seen at once.
+   */
   get readyState(): number {
-    return this.ws.readyState;
+    return this.endTold ? this.ws.readyState : this.ws.OPEN;
   }
 
   /**
@@ -187,6 +199,7 @@ export class ClientSocket {
 
   /** Closes the client's socket with a code from the catalogue (or a standard one). */
   close(code?: number, reason?: string): void {
+    this.endTold = true;
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
     this.metrics?.closes.inc({ code: String(code ?? 1000) });
     this.ws.close(code ?? 1000, reason);
@@ -199,6 +212,7 @@ export class ClientSocket {
    * write-coalescer.ts) go to the kernel first, as they would have without the hold.
    */
   terminate(): void {
+    this.endTold = true;
     const socket = tcpSocketOf(this.ws) as Socket | null;
     if (socket) releaseWrites(socket);
     this.ws.terminate();

@@ -219,6 +219,7 @@ export class SocketServer {
       // Frames received before the end still count, in order, before Hocuspocus hears of the end.
       this.pacer.flush(socket);
       this.joinGate.release(socket);
+      socket.endTold = true;
       client.handleClose({ code, reason: reason.toString() });
     });
     const traffic = this.metrics?.traffic[endpoint];
