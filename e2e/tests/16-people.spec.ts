@@ -175,6 +175,9 @@ test('people and roles: sign-in, no access, viewer, editor, removal, links, admi
         .toBe(1);
       await expect(bob.getByTestId('cursor-avatar')).toHaveAttribute('src', `${provider!.issuer}/avatars/alice.svg`);
       await expect(bob.getByTestId('cursor-avatar')).toBeVisible();
+      // And in his people menu, in place of her initial.
+      await expect(bob.getByTestId('people-menu-avatar')).toHaveAttribute('src', `${provider!.issuer}/avatars/alice.svg`);
+      await expect(bob.getByTestId('people-menu-avatar')).toBeVisible();
     });
 
     await test.step('Alice lowers Bob to viewer: his board reconnects read-only', async () => {

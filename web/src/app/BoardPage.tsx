@@ -18,7 +18,7 @@ import { StatusPanel, type OpenPanel } from './StatusPanel.tsx'
 import { createTextCollaboration } from './textCollaboration.ts'
 import { useRoomBoard } from './useRoomBoard.ts'
 import { useAccessWatch } from '../people/useAccessWatch.ts'
-import { createAvatarCursor } from '../people/AvatarCursor.tsx'
+import { createPresenceAvatars } from '../people/PresenceAvatars.tsx'
 import { createCursorPictures } from '../people/cursorPictures.ts'
 import { createBoardPeopleApi } from '../people/peopleApi.ts'
 import { usePeople } from '../people/PeopleContext.ts'
@@ -67,9 +67,9 @@ export function BoardPage(props: BoardPageProps) {
   // Sign-in mode: access taken away while the board is open (no-access page, reconnect with a lowered role).
   useAccessWatch(board)
   const people = usePeople()
-  // Sign-in mode: cursors show the avatars the server vouches for (the board's people).
-  const avatarCursor = useMemo(
-    () => (people?.room === room ? createAvatarCursor(createCursorPictures(createBoardPeopleApi(room, { serverUrl }), people.me.person.picture)) : null),
+  // Sign-in mode: cursors and the people menu show the pictures the server vouches for (the board's people).
+  const presenceAvatars = useMemo(
+    () => (people?.room === room ? createPresenceAvatars(createCursorPictures(createBoardPeopleApi(room, { serverUrl }), people.me.person.picture)) : null),
     [people, room, serverUrl],
   )
   const bindingState = useValue('binding state', () => board?.binding.state.get(), [board])
@@ -109,7 +109,7 @@ export function BoardPage(props: BoardPageProps) {
 
   const components = useMemo<TLComponents>(
     () => ({
-      ...(avatarCursor ? { CollaboratorCursor: avatarCursor } : {}),
+      ...(presenceAvatars ?? {}),
       ...(embed
         ? { SharePanel: null, MainMenu: null, PageMenu: null, HelpMenu: null, DebugMenu: null, DebugPanel: null }
         : {
@@ -118,7 +118,7 @@ export function BoardPage(props: BoardPageProps) {
             ...(chrome === 'app' ? { MainMenu: BoardMenu } : {}),
           }),
     }),
-    [embed, board, effectiveViewOnly, share, chrome, avatarCursor],
+    [embed, board, effectiveViewOnly, share, chrome, presenceAvatars],
   )
 
   if (!board || !config) return <p className="scrawl-message">Opening board…</p>
