@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { closed, openRawSocket, startServer, synced, waitFor, watchBystanders, yjsClient, type Bystanders, type TestServer } from './harness.ts';
+import { RawSyncClient } from './hardening-clients.ts';
 import { seededRandom } from './random.ts';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -87,6 +88,29 @@ test('regression: an update whose item refers forward to its own client closes w
   const doc = new Y.Doc();
   Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
   assert.equal(doc.share.size, 0, 'nothing of the refused update reached the room');
+});
+
+test('nothing a client sends after a frame that closed its connection is applied, on either endpoint', async () => {
+  for (const endpoint of ['yjs', 'sync'] as const) {
+    const name = `after-bad-${endpoint}`;
+    const client = new RawSyncClient(srv.wsUrl, endpoint, name);
+    assert.equal((await client.connect(5_000)).kind, 'synced');
+    const closing = closed(client.ws!);
+    // A malformed frame and, in the same write, a valid update: the server reads both in one go.
+    const malformed = endpoint === 'yjs' ? bytes(42) : bytes(...varString(name), 77);
+    const socket = (client.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+    socket.cork();
+    client.ws!.send(malformed);
+    client.doc.getMap('m').set('late', 'applied anyway');
+    socket.uncork();
+    assert.equal((await closing).code, 4400);
+    client.doc.destroy();
+    await waitFor(() => !srv.server.hocuspocus.documents.has(name));
+    const response = await fetch(`${srv.httpUrl}/api/rooms/${name}/state`);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, new Uint8Array(await response.arrayBuffer()));
+    assert.equal(doc.getMap('m').get('late'), undefined, `/${endpoint}: the update after the refused frame`);
+  }
 });
 
 test('malformed frames on /sync close that connection with 4400', async () => {

@@ -41,6 +41,11 @@ export class ClientSocket {
    * Hocuspocus sees the socket's real state (see {@link readyState}).
    */
   endTold = false;
+  /**
+   * Set when the server closes the socket (a refused frame, access taken away, a limit): nothing the client sends
+   * afterwards is handled, though `ws` still delivers frames until the close handshake is done.
+   */
+  closedByServer = false;
   /** Set by a heartbeat that found more than `maxBufferedBytes` unsent; a second such heartbeat cuts the client off. */
   overBufferBound = false;
   /** The largest single message sent so far (a first sync of a big board), which the hard cap allows on top. */
@@ -200,6 +205,7 @@ export class ClientSocket {
   /** Closes the client's socket with a code from the catalogue (or a standard one). */
   close(code?: number, reason?: string): void {
     this.endTold = true;
+    this.closedByServer = true;
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
     this.metrics?.closes.inc({ code: String(code ?? 1000) });
     this.ws.close(code ?? 1000, reason);
@@ -213,6 +219,7 @@ export class ClientSocket {
    */
   terminate(): void {
     this.endTold = true;
+    this.closedByServer = true;
     const socket = tcpSocketOf(this.ws) as Socket | null;
     if (socket) releaseWrites(socket);
     this.ws.terminate();

@@ -241,6 +241,9 @@ export class SocketServer {
       if (!this.pacer.offer(socket, data, isBinary)) socket.handleFrame(data, isBinary);
     });
     socket.handleFrame = (data: Buffer, isBinary: boolean) => {
+      // A frame read after the server closed the socket (it refused an earlier one, or took access away) is not
+      // handled: the close stands for everything after it.
+      if (socket.closedByServer) return;
       try {
         if (!isBinary) throw new ProtocolError(CloseCode.badRequest, 'text frames are not part of the protocol');
         const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
