@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { isValidRoomId } from '../rooms.ts';
 import { closePersonConnections, closeRoomConnections, closeSessionConnections, type RoomCloser } from '../sync/close-room.ts';
 import {
-  RelayKind, decodeClosePerson, decodeCloseRoom, decodeCloseSession, encodeClosePerson, encodeCloseRoom, encodeCloseSession,
+  RelayKind, decodeCloseOf, decodeCloseRoom, encodeCloseOf, encodeCloseRoom,
 } from './relay-wire.ts';
 
 /** Publishes one message of this instance on the presence channel. */
@@ -36,19 +36,19 @@ export class RelayCloses implements RoomCloser {
 
   closePersonEverywhere(room: string, email: string, reason: string): void {
     closePersonConnections(this.documents.get(room), email, reason);
-    this.publish(RelayKind.closePerson, room, encodeClosePerson(email, reason), "cannot tell the other instances to close a person's connections");
+    this.publish(RelayKind.closePerson, room, encodeCloseOf(email, reason), "cannot tell the other instances to close a person's connections");
   }
 
   closeSessionEverywhere(sessionKey: string, reason: string): void {
     closeSessionConnections(this.documents.values(), sessionKey, reason);
-    this.publish(RelayKind.closeSession, '', encodeCloseSession(sessionKey, reason), "cannot tell the other instances to close a session's connections");
+    this.publish(RelayKind.closeSession, '', encodeCloseOf(sessionKey, reason), "cannot tell the other instances to close a session's connections");
   }
 
   /** Applies another instance's close message; false when `kind` is not one (the relay handles it). */
   receive(kind: number, room: string, payload: Uint8Array): boolean {
     if (kind === RelayKind.closeSession) {
-      const { sessionKey, reason } = decodeCloseSession(payload);
-      closeSessionConnections(this.documents.values(), sessionKey, reason);
+      const { whose, reason } = decodeCloseOf(payload);
+      closeSessionConnections(this.documents.values(), whose, reason);
       return true;
     }
     if (kind !== RelayKind.closeRoom && kind !== RelayKind.closePerson) return false;
@@ -60,8 +60,8 @@ export class RelayCloses implements RoomCloser {
     }
     if (kind === RelayKind.closeRoom) closeRoomConnections(this.documents.get(room), decodeCloseRoom(payload));
     else {
-      const { email, reason } = decodeClosePerson(payload);
-      closePersonConnections(this.documents.get(room), email, reason);
+      const { whose, reason } = decodeCloseOf(payload);
+      closePersonConnections(this.documents.get(room), whose, reason);
     }
     return true;
   }

@@ -87,26 +87,18 @@ export function decodeCloseRoom(payload: Uint8Array): string {
   return new TextDecoder().decode(payload);
 }
 
-/** The payload of a {@link RelayKind.closePerson} message: the email and the reason, NUL-separated (an email has no NUL). */
-export function encodeClosePerson(email: string, reason: string): Uint8Array {
-  return new TextEncoder().encode(`${email}\0${reason}`);
+/**
+ * The payload of a {@link RelayKind.closePerson} or {@link RelayKind.closeSession} message: whose connections (an
+ * email, or a session's store key; neither holds a NUL) and the reason, NUL-separated.
+ */
+export function encodeCloseOf(whose: string, reason: string): Uint8Array {
+  return new TextEncoder().encode(`${whose}\0${reason}`);
 }
 
-/** The email and reason carried by a {@link RelayKind.closePerson} message; a missing reason reads as empty. */
-export function decodeClosePerson(payload: Uint8Array): { email: string; reason: string } {
-  const [email, reason] = new TextDecoder().decode(payload).split('\0');
-  return { email, reason: reason ?? '' };
-}
-
-/** The payload of a {@link RelayKind.closeSession} message: the session's store key and the reason, NUL-separated. */
-export function encodeCloseSession(sessionKey: string, reason: string): Uint8Array {
-  return new TextEncoder().encode(`${sessionKey}\0${reason}`);
-}
-
-/** The session key and reason carried by a {@link RelayKind.closeSession} message; a missing reason reads as empty. */
-export function decodeCloseSession(payload: Uint8Array): { sessionKey: string; reason: string } {
-  const [sessionKey, reason] = new TextDecoder().decode(payload).split('\0');
-  return { sessionKey, reason: reason ?? '' };
+/** Whose connections and the reason, as {@link encodeCloseOf} wrote them; a missing reason reads as empty. */
+export function decodeCloseOf(payload: Uint8Array): { whose: string; reason: string } {
+  const [whose, reason] = new TextDecoder().decode(payload).split('\0');
+  return { whose, reason: reason ?? '' };
 }
 
 /** The channel names of one deployment, see {@link relayChannels}. */

@@ -36,10 +36,7 @@ export class ClientSocket {
   readonly openedAt = performance.now();
   /** Set once a document connection is established (authenticated); until then the auth deadline applies. */
   established = false;
-  /**
-   * Set when the socket layer tells Hocuspocus the socket has ended, or when the server closes it: from then on
-   * Hocuspocus sees the socket's real state (see {@link readyState}).
-   */
+  /** Set when the socket layer tells Hocuspocus the socket has ended (see {@link readyState}). */
   endTold = false;
   /**
    * Set when the server closes the socket (a refused frame, access taken away, a limit): nothing the client sends
@@ -93,7 +90,7 @@ export class ClientSocket {
    * starts is seen at once.
    */
   get readyState(): number {
-    return this.endTold ? this.ws.readyState : this.ws.OPEN;
+    return this.endTold || this.closedByServer ? this.ws.readyState : this.ws.OPEN;
   }
 
   /**
@@ -204,7 +201,6 @@ export class ClientSocket {
 
   /** Closes the client's socket with a code from the catalogue (or a standard one). */
   close(code?: number, reason?: string): void {
-    this.endTold = true;
     this.closedByServer = true;
     if (this.ws.readyState === this.ws.CLOSING || this.ws.readyState === this.ws.CLOSED) return;
     this.metrics?.closes.inc({ code: String(code ?? 1000) });
@@ -218,7 +214,6 @@ export class ClientSocket {
    * write-coalescer.ts) go to the kernel first, as they would have without the hold.
    */
   terminate(): void {
-    this.endTold = true;
     this.closedByServer = true;
     const socket = tcpSocketOf(this.ws) as Socket | null;
     if (socket) releaseWrites(socket);

@@ -19,8 +19,9 @@ const LINK_LABELS: Record<LinkAccess, string> = { off: 'Off', view: 'Can view', 
 /**
  * Sign-in mode's share dialog: who has access (the owner, members, people who came through a link), inviting by
  * email with a role, changing a role or removing someone, handing the board to another member (the owner or an
- * admin, after a confirmation), and the board's link (off, view, edit) with copy and renew. Only owners (and admins) change anything; the server enforces the same and closes the sockets of everyone
- * who loses access. Others see who has access.
+ * admin, after a confirmation), and the board's link (off, view, edit) with copy and renew. Only owners (and admins)
+ * change anything; the server enforces the same and closes the sockets of everyone who loses access. Others see who
+ * has access.
  */
 export function PeopleDialog({ room, onClose }: PeopleDialogProps) {
   const people = usePeople()
